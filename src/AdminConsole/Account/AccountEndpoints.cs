@@ -1,0 +1,32 @@
+using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Audit;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace AiSocial.AdminConsole.Account;
+
+/// <summary>Signing out (sign-in is the <c>/signin</c> page); both are audited.</summary>
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        // A form post, so antiforgery validation applies.
+        endpoints.MapPost("/account/signout", SignOut).RequireAuthorization().ExcludeFromDescription();
+        return endpoints;
+    }
+
+    private static async Task<RedirectHttpResult> SignOut(HttpContext context, NpgsqlDataSource dataSource, AuditLog audit,
+        [Microsoft.AspNetCore.Mvc.FromForm] string? reason)
+    {
+        await using (var connection = await dataSource.OpenConnectionAsync(context.RequestAborted))
+        {
+            await audit.AppendAsync(connection, context.User.ToActor(), "staff.signout", "account", context.User.AccountId().ToString(),
+                new { reason }, context.RequestAborted);
+        }
+
+        await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        return TypedResults.LocalRedirect("/signin");
+    }
+}

@@ -1,0 +1,18 @@
+using AiSocial.Ingest.Accounts;
+
+namespace AiSocial.AdminConsole;
+
+public static class ConsolePolicies
+{
+    /// <summary>Anyone who may use the console.</summary>
+    public const string Staff = "staff";
+
+    /// <summary>Moderators and admins: review decisions.</summary>
+    public const string Review = "review";
+
+    public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
+    {
+        options.AddPolicy(Staff, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Staff));
+        options.AddPolicy(Review, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Moderator, Roles.Admin));
+    }
+}

@@ -1,0 +1,101 @@
+using AiSocial.Export.Datasets;
+using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
+using AiSocial.Ingest.Database;
+using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.HashBanks;
+using AiSocial.Moderation.Review;
+using AiSocial.Moderation.Scanning;
+
+namespace AiSocial.Cli.Demo;
+
+/// <summary>
+/// Demo data that shows every path once: published posts, posts waiting in the review queue, one rejected by a hash
+/// bank, an author who consents to training and one who does not, and the <c>demo</c> dataset. Idempotent: posts are
+/// submitted with fixed Idempotency-Keys and fixed images, consent is only recorded when it differs, and so on.
+/// </summary>
+public sealed class DemoSeed(
+    MigrationRunner migrations,
+    AccountRegistry accounts,
+    ConsentLedger consent,
+    PostSubmissions submissions,
+    HashBank hashBank,
+    PostScanner scanner,
+    ReviewQueue reviewQueue,
+    DatasetCatalog datasets)
+{
+    public const string DatasetName = "demo";
+    public const string TermsVersion = "2026-11";
+
+    private sealed record DemoPost(int Seed, string Author, string Prompt, string? Caption, DemoOutcome Outcome);
+
+    private enum DemoOutcome { Publish, Review, KnownBad }
+
+    private static readonly DemoPost[] Posts =
+    [
+        new(101, "demo_user", "a lighthouse at dusk, watercolor, soft light", "First try with watercolor", DemoOutcome.Publish),
+        new(102, "demo_user", "isometric tiny city on a floating island, pastel palette", null, DemoOutcome.Publish),
+        new(103, "demo_user", "macro photo of dew on a spider web, morning fog", "Morning walk", DemoOutcome.Publish),
+        new(104, "demo_user", "retro synthwave sunset over a desert highway", null, DemoOutcome.Review),
+        new(105, "demo_user", "abstract shapes test image", "This one matches the demo hash bank", DemoOutcome.KnownBad),
+        new(201, "demo_creator", "portrait of a fox in a tweed jacket, oil painting", "From my fox series", DemoOutcome.Publish),
+        new(202, "demo_creator", "bioluminescent forest at night, ultra detailed", null, DemoOutcome.Review),
+    ];
+
+    public async Task<IReadOnlyList<DemoAccount>> RunAsync(string credentialsPath, TextWriter log, CancellationToken cancellationToken)
+    {
+        await migrations.ApplyAsync(cancellationToken);
+        var credentials = await DemoCredentials.LoadOrCreateAsync(credentialsPath, cancellationToken);
+        var ids = new Dictionary<string, Guid>();
+        foreach (var demo in credentials)
+        {
+            var account = await accounts.FindByHandleAsync(demo.Handle, cancellationToken)
+                ?? await accounts.RegisterAsync(new NewAccount(demo.Handle, demo.DisplayName, demo.Password, 1990), [demo.Role], cancellationToken);
+            await accounts.GrantRolesAsync(account.Id, [demo.Role], cancellationToken);
+            await accounts.SetPasswordAsync(account.Id, demo.Password, cancellationToken);
+            ids[demo.Handle] = account.Id;
+        }
+
+        // demo_user lets their posts be used for training; demo_creator never answered, so theirs are excluded.
+        var current = await consent.CurrentAsync(ids["demo_user"], cancellationToken);
+        if (!current.Any(e => e.Purpose == ConsentPurposes.AiTraining && e.Granted))
+        {
+            await consent.RecordAsync(new Actor(ids["demo_user"], "demo_user"), ids["demo_user"],
+                new ConsentChange(ConsentPurposes.AiTraining, true, TermsVersion), "seed", cancellationToken);
+        }
+
+        var seedActor = Actor.System("seed");
+        foreach (var post in Posts.Where(p => p.Outcome == DemoOutcome.KnownBad))
+        {
+            await hashBank.AddAsync(seedActor, "demo-known-bad", Sha256(DemoImages.Render(post.Seed)), "demo: shows a hash-bank rejection", cancellationToken);
+        }
+
+        var postIds = new Dictionary<int, (Guid Id, DemoPost Demo)>();
+        foreach (var post in Posts)
+        {
+            await using var image = new MemoryStream(DemoImages.Render(post.Seed));
+            var submitted = await submissions.SubmitAsync(ids[post.Author], $"demo-{post.Seed}", new PostDraft(post.Prompt, post.Caption), image, cancellationToken);
+            postIds[post.Seed] = (submitted.Post.Id, post);
+        }
+
+        while ((await scanner.ScanBatchAsync(cancellationToken)).Leased > 0)
+        {
+        }
+
+        var moderator = new Actor(ids["demo_moderator"], "demo_moderator");
+        var toPublish = postIds.Values.Where(p => p.Demo.Outcome == DemoOutcome.Publish).Select(p => p.Id).ToHashSet();
+        var open = await reviewQueue.ListOpenAsync(0, 100, cancellationToken);
+        foreach (var task in open.Items.Where(t => toPublish.Contains(t.Post.Id)))
+        {
+            await reviewQueue.DecideAsync(task.TaskId, moderator, ReviewDecision.Approve, shownBlurred: false, "demo seed", cancellationToken);
+        }
+
+        await datasets.EnsureAsync(Actor.CommandLine(), DatasetName,
+            "Demo: published, approved posts whose authors consent to AI training.", ConsentPurposes.AiTraining, cancellationToken);
+        log.WriteLine($"Demo data ready: {credentials.Count} accounts, {Posts.Length} posts, dataset '{DatasetName}'.");
+        return credentials;
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using AiSocial.Cli.Demo;
+using AiSocial.Ingest.Database;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiSocial.Cli;
+
+public static class PlatformCommands
+{
+    public static Command Migrate()
+    {
+        var command = new Command("migrate", "Apply every module's database migrations.");
+        command.SetAction((_, cancellationToken) => CliHost.RunAsync(async services =>
+        {
+            var applied = await services.GetRequiredService<MigrationRunner>().ApplyAsync(cancellationToken);
+            Console.WriteLine(applied.Count == 0 ? "Database is up to date." : $"Applied {applied.Count} migration(s): {string.Join(", ", applied.Select(s => $"{s.Module}/{s.Name}"))}");
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Seed()
+    {
+        var credentials = new Option<FileInfo>("--credentials") { Description = "Where the demo passwords are kept (created on first run).", Required = true };
+        var command = new Command("seed", "Create the demo accounts, posts and dataset; running it again changes nothing.") { credentials };
+        command.SetAction((parse, cancellationToken) => CliHost.RunAsync(async services =>
+        {
+            var seed = ActivatorUtilities.CreateInstance<DemoSeed>(services);
+            await seed.RunAsync(parse.GetValue(credentials)!.FullName, Console.Out, cancellationToken);
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command DemoAccounts()
+    {
+        var credentials = new Option<FileInfo>("--credentials") { Description = "The file `seed` wrote.", Required = true };
+        var command = new Command("demo-accounts", "Print the demo accounts and their passwords.") { credentials };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var file = parse.GetValue(credentials)!;
+            if (!file.Exists)
+            {
+                await Console.Error.WriteLineAsync($"error: {file.FullName} does not exist; run `./aisocial seed` first.");
+                return 2;
+            }
+
+            foreach (var account in await DemoCredentials.LoadOrCreateAsync(file.FullName, cancellationToken))
+            {
+                Console.WriteLine($"{account.Role,-12} {account.Handle,-16} {account.Password}");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

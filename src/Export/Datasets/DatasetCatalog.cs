@@ -1,0 +1,81 @@
+using System.Text.RegularExpressions;
+using AiSocial.Ingest;
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
+using Npgsql;
+
+namespace AiSocial.Export.Datasets;
+
+public sealed record Dataset(Guid Id, string Name, string Description, string Purpose, DateTimeOffset CreatedAt, string CreatedBy);
+
+/// <summary>Named dataset definitions that ML engineers export.</summary>
+public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog audit)
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>Creates the dataset unless one with the name exists; returns it either way.</summary>
+    public async Task<Dataset> EnsureAsync(Actor actor, string name, string description, string purpose, CancellationToken cancellationToken)
+    {
+        if (!NamePattern().IsMatch(name))
+        {
+            throw ValidationFailedException.For("name", "Dataset names are 1–63 lowercase letters, digits, '-' or '_'.");
+        }
+
+        if (!ConsentPurposes.All.Contains(purpose))
+        {
+            throw ValidationFailedException.For("purpose", $"Purpose must be one of {string.Join(", ", ConsentPurposes.All)}.");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var id = Guid.CreateVersion7();
+        await using (var command = new NpgsqlCommand(
+            """
+            insert into export.datasets (id, name, description, purpose, created_by) values ($1, $2, $3, $4, $5)
+            on conflict (name) do nothing
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = id });
+            command.Parameters.Add(new() { Value = name });
+            command.Parameters.Add(new() { Value = description });
+            command.Parameters.Add(new() { Value = purpose });
+            command.Parameters.Add(new() { Value = actor.Name });
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                await audit.AppendAsync(connection, actor, "dataset.create", "dataset", name, new { description, purpose }, cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return (await FindAsync(name, cancellationToken))!;
+    }
+
+    public async Task<Dataset?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"{Select} where name = $1");
+        command.Parameters.Add(new() { Value = name });
+        return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<Dataset>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"{Select} order by name");
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    private const string Select = "select id, name, description, purpose, created_at, created_by from export.datasets";
+
+    private static async Task<IReadOnlyList<Dataset>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var datasets = new List<Dataset>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            datasets.Add(new Dataset(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5)));
+        }
+
+        return datasets;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Data;
+using System.Text.Json;
+using AiSocial.Export.Datasets;
+using AiSocial.Export.Parquet;
+using AiSocial.Ingest;
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
+using AiSocial.Ingest.Media;
+using AiSocial.Moderation.Policy;
+using AiSocial.Moderation.Review;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AiSocial.Export.Runs;
+
+/// <summary>
+/// Exports a dataset: reads posts, consent and labels in one repeatable-read snapshot, applies <see cref="Eligibility"/>,
+/// writes Parquet shards and a manifest into a staging directory, and publishes it by renaming it into place, so the
+/// output is all there or not there at all. Every run is recorded and audited.
+/// </summary>
+public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog catalog, MediaStore media, AuditLog audit,
+    ILogger<DatasetExporter> logger)
+{
+    public const string Split = "train";
+
+    public async Task<ExportRun> RunAsync(string datasetName, string output, Actor actor, IProgress<ExportProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var dataset = await catalog.FindAsync(datasetName, cancellationToken);
+        if (dataset is null)
+        {
+            var known = (await catalog.ListAsync(cancellationToken)).Select(d => d.Name);
+            throw new RequestRejectedException(Problems.NotFound, $"There is no dataset named '{datasetName}'. Known: {string.Join(", ", known)}.");
+        }
+
+        output = Path.GetFullPath(output);
+        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() || File.Exists(output))
+        {
+            throw new RequestRejectedException(Problems.ExportTargetExists, $"{output} already exists and is not empty; choose a new directory.");
+        }
+
+        var runId = Guid.CreateVersion7();
+        await RecordStartAsync(runId, dataset, actor, output, cancellationToken);
+        var staging = $"{output}.partial-{runId:N}";
+        try
+        {
+            Directory.CreateDirectory(staging);
+            var manifest = await WriteAsync(dataset, runId, actor, staging, progress, cancellationToken);
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output);
+            }
+
+            Directory.Move(staging, output);
+            await RecordSuccessAsync(runId, dataset, actor, output, manifest, cancellationToken);
+            logger.LogInformation("Exported {Dataset} run {RunId}: {Rows} rows to {Output}", dataset.Name, runId, manifest.RowsIncluded, output);
+            return new ExportRun(runId, output, manifest);
+        }
+        catch (Exception exception)
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+
+            await RecordFailureAsync(runId, dataset, actor, exception, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task<ExportManifest> WriteAsync(Dataset dataset, Guid runId, Actor actor, string staging,
+        IProgress<ExportProgress>? progress, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        DateTimeOffset snapshotAt;
+        await using (var command = new NpgsqlCommand("set transaction read only; select now()", connection))
+        {
+            snapshotAt = (DateTimeOffset)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        var ledgerHead = await TrainingCandidates.LedgerHeadAsync(connection, cancellationToken);
+        var total = await TrainingCandidates.CountAsync(connection, cancellationToken);
+        var labels = await LabelStore.LatestAsync(connection, cancellationToken);
+        var excluded = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        long done = 0, included = 0;
+
+        await using var writer = new ParquetShardWriter(staging, Split);
+        await foreach (var candidate in TrainingCandidates.ReadAsync(connection, dataset.Purpose, cancellationToken))
+        {
+            var label = labels.GetValueOrDefault(candidate.PostId);
+            var reason = Eligibility.ExclusionReason(candidate, label);
+            if (reason is null && !media.Exists(candidate.Media.Sha256))
+            {
+                reason = ExclusionReasons.MediaMissing;
+            }
+
+            if (reason is null)
+            {
+                var bytes = await media.ReadAllBytesAsync(candidate.Media.Sha256, cancellationToken);
+                await writer.AddAsync(new DatasetRow(candidate.PostId, candidate.Prompt, candidate.Caption, bytes,
+                    $"{candidate.Media.Sha256}{Extension(candidate.Media.ContentType)}", candidate.Media.Width, candidate.Media.Height,
+                    label!.Decision, label.Source, candidate.Consent!.EventId, candidate.PublishedAt!.Value), cancellationToken);
+                included++;
+            }
+            else
+            {
+                excluded[reason] = excluded.GetValueOrDefault(reason) + 1;
+            }
+
+            if (++done % 256 == 0)
+            {
+                progress?.Report(new ExportProgress(done, total, included));
+            }
+        }
+
+        var files = await writer.CompleteAsync(cancellationToken);
+        await snapshot.CommitAsync(cancellationToken);
+        progress?.Report(new ExportProgress(done, Math.Max(total, done), included));
+
+        var manifest = new ExportManifest(dataset.Name, runId, dataset.Purpose, snapshotAt, ledgerHead, ModerationPolicy.Version,
+            included, excluded, files, DateTimeOffset.UtcNow, actor.Name);
+        await using (var stream = File.Create(Path.Combine(staging, ExportManifest.FileName)))
+        {
+            await JsonSerializer.SerializeAsync(stream, manifest, ExportManifest.Json, cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+
+        return manifest;
+    }
+
+    private static string Extension(string contentType) => contentType switch
+    {
+        "image/png" => ".png",
+        "image/jpeg" => ".jpg",
+        "image/webp" => ".webp",
+        "image/gif" => ".gif",
+        _ => "",
+    };
+
+    private async Task RecordStartAsync(Guid runId, Dataset dataset, Actor actor, string output, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "insert into export.runs (id, dataset_id, status, requested_by, output) values ($1, $2, 'running', $3, $4)");
+        command.Parameters.Add(new() { Value = runId });
+        command.Parameters.Add(new() { Value = dataset.Id });
+        command.Parameters.Add(new() { Value = actor.Name });
+        command.Parameters.Add(new() { Value = output });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task RecordSuccessAsync(Guid runId, Dataset dataset, Actor actor, string output, ExportManifest manifest,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            """
+            update export.runs set status = 'succeeded', finished_at = now(), snapshot_at = $2, manifest = $3 where id = $1
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = runId });
+            command.Parameters.Add(new() { Value = manifest.SnapshotAt });
+            command.Parameters.Add(new() { Value = JsonSerializer.Serialize(manifest, ExportManifest.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await audit.AppendAsync(connection, actor, "export.run", "dataset", dataset.Name,
+            new { runId, output, manifest.RowsIncluded, manifest.Excluded, manifest.ConsentLedgerHead, files = manifest.Files.Count },
+            cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task RecordFailureAsync(Guid runId, Dataset dataset, Actor actor, Exception exception, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var command = new NpgsqlCommand(
+                "update export.runs set status = 'failed', finished_at = now(), error = $2 where id = $1", connection))
+            {
+                command.Parameters.Add(new() { Value = runId });
+                command.Parameters.Add(new() { Value = exception.Message });
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await audit.AppendAsync(connection, actor, "export.fail", "dataset", dataset.Name, new { runId, error = exception.Message }, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception recordFailure)
+        {
+            logger.LogError(recordFailure, "Could not record the failure of export run {RunId}", runId);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using AiSocial.Ingest.Consent;
+using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.Review;
+
+namespace AiSocial.Export.Runs;
+
+/// <summary>Why a post was left out of an export; each is counted in the manifest.</summary>
+public static class ExclusionReasons
+{
+    public const string NotPublished = "not_published";
+    public const string NoConsent = "no_consent";
+    public const string ConsentWithdrawn = "consent_withdrawn";
+    public const string NotApproved = "not_approved";
+    public const string MediaMissing = "media_missing";
+}
+
+/// <summary>
+/// Which posts may go into a training dataset. Fails closed: only a published post, approved by moderation, whose
+/// author's latest consent event for the purpose is a grant.
+/// </summary>
+public static class Eligibility
+{
+    public static string? ExclusionReason(TrainingCandidate candidate, ModerationLabel? label)
+    {
+        if (candidate.Status != PostStatus.Published)
+        {
+            return ExclusionReasons.NotPublished;
+        }
+
+        if (candidate.Consent is null)
+        {
+            return ExclusionReasons.NoConsent;
+        }
+
+        if (!candidate.Consent.Granted)
+        {
+            return ExclusionReasons.ConsentWithdrawn;
+        }
+
+        return label?.Decision == "approve" ? null : ExclusionReasons.NotApproved;
+    }
+}

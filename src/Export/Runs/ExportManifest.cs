@@ -1,0 +1,34 @@
+using System.Text.Json;
+using AiSocial.Export.Parquet;
+
+namespace AiSocial.Export.Runs;
+
+/// <summary>What an export published: enough to check every file and to say which data and consent state it came from.</summary>
+public sealed record ExportManifest(
+    string Dataset,
+    Guid RunId,
+    string Purpose,
+    DateTimeOffset SnapshotAt,
+    long ConsentLedgerHead,
+    string PolicyVersion,
+    long RowsIncluded,
+    IReadOnlyDictionary<string, long> Excluded,
+    IReadOnlyList<ShardFile> Files,
+    DateTimeOffset CreatedAt,
+    string RequestedBy)
+{
+    public const string FileName = "manifest.json";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static async Task<ExportManifest> ReadAsync(string directory, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(Path.Combine(directory, FileName));
+        return await JsonSerializer.DeserializeAsync<ExportManifest>(stream, Json, cancellationToken)
+            ?? throw new InvalidDataException($"{FileName} is empty.");
+    }
+}
+
+public sealed record ExportProgress(long Done, long Total, long Included);
+
+public sealed record ExportRun(Guid RunId, string Output, ExportManifest Manifest);

@@ -1,0 +1,27 @@
+using System.Security.Claims;
+
+namespace AiSocial.Ingest.Accounts;
+
+/// <summary>How an account travels in a <see cref="ClaimsPrincipal"/>, for bearer tokens and console cookies alike.</summary>
+public static class AccountClaims
+{
+    public static ClaimsPrincipal ToPrincipal(this Account account, string authenticationType)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, account.Id.ToString()),
+            new(ClaimTypes.Name, account.Handle),
+            new("display_name", account.DisplayName),
+        };
+        claims.AddRange(account.Roles.Select(role => new Claim(ClaimTypes.Role, role)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    public static Guid AccountId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
+            ? id
+            : throw new InvalidOperationException("The principal is not signed in.");
+
+    public static Audit.Actor ToActor(this ClaimsPrincipal principal) =>
+        new(principal.AccountId(), principal.Identity?.Name ?? "unknown");
+}

@@ -1,0 +1,178 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
+
+namespace AiSocial.Ingest.Accounts;
+
+/// <summary>Creates accounts and checks credentials. Passwords are kept only as ASP.NET Core Identity hashes.</summary>
+public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswordHasher<Account> passwordHasher, TimeProvider clock)
+{
+    public const int MinimumAge = 13;
+    public const int MinPasswordLength = 10;
+    public const int MaxPasswordLength = 200;
+    public const int MaxDisplayNameLength = 60;
+
+    // Verified when a handle is unknown, so a wrong handle takes as long as a wrong password.
+    private static readonly Account Nobody = new(Guid.Empty, "nobody", "nobody", 2000, [], DateTimeOffset.UnixEpoch);
+    private readonly Lazy<string> _decoyHash = new(() => passwordHasher.HashPassword(Nobody, Guid.NewGuid().ToString()));
+
+    [GeneratedRegex("^[A-Za-z0-9_]{3,30}$")]
+    private static partial Regex HandlePattern();
+
+    public static string NormalizeHandle(string handle) => handle.Trim().ToLowerInvariant();
+
+    public async Task<Account> RegisterAsync(NewAccount request, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var handle = request.Handle?.Trim() ?? "";
+        if (!HandlePattern().IsMatch(handle))
+        {
+            errors.Add("handle", "Handle must be 3–30 letters, digits or underscores.");
+        }
+
+        var displayName = request.DisplayName?.Trim() ?? "";
+        if (displayName.Length is 0 or > MaxDisplayNameLength)
+        {
+            errors.Add("displayName", $"Display name must be 1–{MaxDisplayNameLength} characters.");
+        }
+
+        var password = request.Password ?? "";
+        if (password.Length is < MinPasswordLength or > MaxPasswordLength)
+        {
+            errors.Add("password", $"Password must be {MinPasswordLength}–{MaxPasswordLength} characters.");
+        }
+
+        var thisYear = clock.GetUtcNow().Year;
+        if (request.BirthYear is not { } birthYear || birthYear < 1900 || birthYear > thisYear)
+        {
+            errors.Add("birthYear", $"Birth year must be between 1900 and {thisYear}.");
+        }
+        else if (thisYear - birthYear < MinimumAge)
+        {
+            errors.Add("birthYear", $"You must be at least {MinimumAge} to join.");
+        }
+
+        foreach (var role in roles.Where(r => !Roles.All.Contains(r)))
+        {
+            errors.Add("roles", $"Unknown role '{role}'.");
+        }
+
+        errors.ThrowIfAny();
+
+        var account = new Account(Guid.CreateVersion7(), NormalizeHandle(handle), displayName, request.BirthYear!.Value,
+            roles.Distinct().Order().ToList(), clock.GetUtcNow());
+        var hash = passwordHasher.HashPassword(account, password);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            """
+            insert into ingest.accounts (id, handle, display_name, birth_year, password_hash, created_at)
+            values ($1, $2, $3, $4, $5, $6)
+            on conflict (handle) do nothing
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = account.Id });
+            command.Parameters.Add(new() { Value = account.Handle });
+            command.Parameters.Add(new() { Value = account.DisplayName });
+            command.Parameters.Add(new() { Value = account.BirthYear });
+            command.Parameters.Add(new() { Value = hash });
+            command.Parameters.Add(new() { Value = account.CreatedAt });
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                throw new RequestRejectedException(Problems.HandleTaken, $"The handle '{account.Handle}' is taken.");
+            }
+        }
+
+        await InsertRolesAsync(connection, account.Id, account.Roles, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return account;
+    }
+
+    public async Task GrantRolesAsync(Guid accountId, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await InsertRolesAsync(connection, accountId, roles, cancellationToken);
+    }
+
+    public async Task SetPasswordAsync(Guid accountId, string password, CancellationToken cancellationToken)
+    {
+        if (password.Length is < MinPasswordLength or > MaxPasswordLength)
+        {
+            throw ValidationFailedException.For("password", $"Password must be {MinPasswordLength}–{MaxPasswordLength} characters.");
+        }
+
+        var account = await FindByIdAsync(accountId, cancellationToken)
+            ?? throw new RequestRejectedException(Problems.NotFound, "No such account.");
+        await using var command = dataSource.CreateCommand("update ingest.accounts set password_hash = $2 where id = $1");
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = passwordHasher.HashPassword(account, password) });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The account if the password matches; null otherwise, in about the same time either way.</summary>
+    public async Task<Account?> VerifyPasswordAsync(string? handle, string? password, CancellationToken cancellationToken)
+    {
+        var found = string.IsNullOrWhiteSpace(handle) ? null : await FindWithHashAsync(NormalizeHandle(handle), cancellationToken);
+        var result = passwordHasher.VerifyHashedPassword(found?.Account ?? Nobody, found?.Hash ?? _decoyHash.Value, password ?? "");
+        if (found is null || result == PasswordVerificationResult.Failed)
+        {
+            return null;
+        }
+
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+        {
+            await SetPasswordAsync(found.Account.Id, password!, cancellationToken);
+        }
+
+        return found.Account;
+    }
+
+    public async Task<Account?> FindByHandleAsync(string handle, CancellationToken cancellationToken) =>
+        (await FindWithHashAsync(NormalizeHandle(handle), cancellationToken))?.Account;
+
+    public async Task<Account?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"{SelectAccount} where a.id = $1 group by a.id");
+        command.Parameters.Add(new() { Value = id });
+        return (await ReadAsync(command, cancellationToken))?.Account;
+    }
+
+    private const string SelectAccount =
+        """
+        select a.id, a.handle, a.display_name, a.birth_year, a.created_at, a.password_hash,
+               coalesce(array_agg(r.role order by r.role) filter (where r.role is not null), '{}')
+        from ingest.accounts a left join ingest.account_roles r on r.account_id = a.id
+        """;
+
+    private sealed record AccountWithHash(Account Account, string Hash);
+
+    private async Task<AccountWithHash?> FindWithHashAsync(string handle, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"{SelectAccount} where a.handle = $1 group by a.id");
+        command.Parameters.Add(new() { Value = handle });
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    private static async Task<AccountWithHash?> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var account = new Account(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+            reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(4));
+        return new AccountWithHash(account, reader.GetString(5));
+    }
+
+    private static async Task InsertRolesAsync(NpgsqlConnection connection, Guid accountId, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "insert into ingest.account_roles (account_id, role) select $1, unnest($2::text[]) on conflict do nothing", connection);
+        command.Parameters.Add(new() { Value = accountId });
+        command.Parameters.Add(new() { Value = roles.ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

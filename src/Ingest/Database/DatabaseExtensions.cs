@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace AiSocial.Ingest.Database;
+
+public static class DatabaseExtensions
+{
+    /// <summary>One shared data source, the migration runner (run at start-up) and the readiness check.</summary>
+    public static IHostApplicationBuilder AddAiSocialDatabase(this IHostApplicationBuilder builder, bool migrateAtStartup = true)
+    {
+        var services = builder.Services;
+        services.TryAddSingleton(_ =>
+        {
+            var connectionString = DatabaseConnection.Resolve(builder.Configuration);
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
+            dataSourceBuilder.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
+            return dataSourceBuilder.Build();
+        });
+        services.TryAddSingleton<MigrationRunner>();
+        if (migrateAtStartup && !services.Any(d => d.ImplementationType == typeof(MigrationsAtStartup)))
+        {
+            services.AddHostedService<MigrationsAtStartup>();
+        }
+
+        if (!services.Any(d => d.ServiceType == typeof(DatabaseHealthCheck)))
+        {
+            services.AddSingleton<DatabaseHealthCheck>();
+            services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        }
+
+        return builder;
+    }
+
+    /// <summary>Registers a module's scripts with the runner.</summary>
+    public static IServiceCollection AddMigrations(this IServiceCollection services, MigrationModule module)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(MigrationModule) && Equals(d.ImplementationInstance, module)))
+        {
+            services.AddSingleton(module);
+        }
+
+        return services;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using SkiaSharp;
+
+namespace AiSocial.Ingest.Media;
+
+/// <summary>An upload that passed every check: its bytes, identity and what it is.</summary>
+public sealed record InspectedImage(byte[] Bytes, string Sha256, string ContentType, int Width, int Height);
+
+/// <summary>
+/// Checks an upload without trusting it: size while reading, format by magic bytes, dimensions from the header
+/// before any pixel is decoded, then a full decode so a truncated or damaged file is refused.
+/// </summary>
+public sealed class ImageInspector(IOptions<MediaOptions> options)
+{
+    // A full decode of an 8192² image needs 256 MiB; at most one per core at a time.
+    private static readonly SemaphoreSlim DecodeSlots = new(Environment.ProcessorCount);
+
+    private readonly MediaOptions _options = options.Value;
+
+    public async Task<InspectedImage> InspectAsync(Stream content, CancellationToken cancellationToken)
+    {
+        var bytes = await ReadBoundedAsync(content, cancellationToken);
+        var format = DetectFormat(bytes) ?? throw new RequestRejectedException(Problems.ImageUnsupported,
+            "The file does not start like a PNG, JPEG, WebP or GIF image.");
+
+        using var codec = SKCodec.Create(new MemoryStream(bytes, writable: false), out var result);
+        if (codec is null || codec.EncodedFormat != format.Skia)
+        {
+            throw new RequestRejectedException(Problems.ImageCorrupt, $"The {format.Name} header could not be read ({result}).");
+        }
+
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        if (width <= 0 || height <= 0 || width > _options.MaxSide || height > _options.MaxSide)
+        {
+            throw new RequestRejectedException(Problems.ImageDimensionsTooLarge,
+                $"The image is {width}×{height} px; each side may be at most {_options.MaxSide} px.");
+        }
+
+        await DecodeSlots.WaitAsync(cancellationToken);
+        try
+        {
+            var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+            using var bitmap = new SKBitmap(info);
+            var decoded = codec.GetPixels(info, bitmap.GetPixels());
+            if (decoded is not SKCodecResult.Success)
+            {
+                throw new RequestRejectedException(Problems.ImageCorrupt,
+                    $"The {format.Name} image could not be decoded ({decoded}); it may be truncated or damaged.");
+            }
+        }
+        finally
+        {
+            DecodeSlots.Release();
+        }
+
+        return new InspectedImage(bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)), format.ContentType, width, height);
+    }
+
+    private async Task<byte[]> ReadBoundedAsync(Stream content, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await content.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > _options.MaxBytes)
+            {
+                throw new RequestRejectedException(Problems.ImageTooLarge,
+                    $"The image is larger than {_options.MaxBytes / (1024 * 1024)} MB.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw new RequestRejectedException(Problems.ImageMissing, "The image file is empty.");
+        }
+
+        return buffer.ToArray();
+    }
+
+    private sealed record Format(string Name, string ContentType, SKEncodedImageFormat Skia);
+
+    private static readonly Format Png = new("PNG", "image/png", SKEncodedImageFormat.Png);
+    private static readonly Format Jpeg = new("JPEG", "image/jpeg", SKEncodedImageFormat.Jpeg);
+    private static readonly Format Webp = new("WebP", "image/webp", SKEncodedImageFormat.Webp);
+    private static readonly Format Gif = new("GIF", "image/gif", SKEncodedImageFormat.Gif);
+
+    private static Format? DetectFormat(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            return Png;
+        }
+
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
+        {
+            return Jpeg;
+        }
+
+        if (bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8))
+        {
+            return Webp;
+        }
+
+        return bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8) ? Gif : null;
+    }
+}

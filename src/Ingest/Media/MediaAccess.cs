@@ -1,0 +1,65 @@
+using AiSocial.Ingest.Posts;
+using Npgsql;
+
+namespace AiSocial.Ingest.Media;
+
+public enum MediaVisibility
+{
+    /// <summary>No such image, or the viewer may not know it exists.</summary>
+    Hidden,
+
+    /// <summary>Shown by a published post: anyone may fetch it, and caches may keep it.</summary>
+    Public,
+
+    /// <summary>Only the viewer's own posts show it (still pending, or refused).</summary>
+    Private,
+}
+
+/// <summary>Who may fetch an image. Media of a post no one has approved is never public, even by its hash.</summary>
+public sealed class MediaAccess(NpgsqlDataSource dataSource)
+{
+    public async Task<(PostMedia? Media, MediaVisibility Visibility)> ResolveAsync(string sha256, Guid? viewerId, CancellationToken cancellationToken)
+    {
+        if (!MediaStore.IsSha256(sha256))
+        {
+            return (null, MediaVisibility.Hidden);
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            select m.content_type, m.width, m.height,
+                   bool_or(p.status = 'published'),
+                   bool_or(p.author_id = $2)
+            from ingest.media m join ingest.posts p on p.media_sha256 = m.sha256
+            where m.sha256 = $1
+            group by m.sha256
+            """);
+        command.Parameters.Add(new() { Value = sha256 });
+        command.Parameters.Add(new() { Value = viewerId ?? Guid.Empty });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return (null, MediaVisibility.Hidden);
+        }
+
+        var media = new PostMedia(sha256, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2));
+        var visibility = reader.GetBoolean(3) ? MediaVisibility.Public : reader.GetBoolean(4) ? MediaVisibility.Private : MediaVisibility.Hidden;
+        return (visibility == MediaVisibility.Hidden ? null : media, visibility);
+    }
+
+    /// <summary>The stored facts about an image, for staff who may see any of it.</summary>
+    public async Task<PostMedia?> FindAsync(string sha256, CancellationToken cancellationToken)
+    {
+        if (!MediaStore.IsSha256(sha256))
+        {
+            return null;
+        }
+
+        await using var command = dataSource.CreateCommand("select content_type, width, height from ingest.media where sha256 = $1");
+        command.Parameters.Add(new() { Value = sha256 });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new PostMedia(sha256, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2))
+            : null;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AiSocial.Ingest.Media;
+using AiSocial.Ingest.Outbox;
+using Npgsql;
+
+namespace AiSocial.Ingest.Posts;
+
+public sealed record SubmittedPost(Post Post, bool Replayed);
+
+/// <summary>
+/// Accepts a new post: validates everything before storing anything, stores the image content-addressed, then writes
+/// the post and its outbox message in one transaction. The same Idempotency-Key with the same request returns the
+/// same post; with a different request it is refused.
+/// </summary>
+public sealed class PostSubmissions(NpgsqlDataSource dataSource, ImageInspector inspector, MediaStore media, PostStore posts)
+{
+    public const int MaxPromptLength = 2000;
+    public const int MaxCaptionLength = 2200;
+    public const int MaxIdempotencyKeyLength = 200;
+
+    public async Task<SubmittedPost> SubmitAsync(Guid authorId, string? idempotencyKey, PostDraft draft, Stream? image,
+        CancellationToken cancellationToken)
+    {
+        var key = CheckIdempotencyKey(idempotencyKey);
+        var (prompt, caption) = CheckDraft(draft, imageAttached: image is not null);
+        var inspected = await inspector.InspectAsync(image!, cancellationToken);
+        var fingerprint = Fingerprint(prompt, caption, inspected.Sha256);
+
+        var earlier = await FindByKeyAsync(authorId, key, cancellationToken);
+        if (earlier is not null)
+        {
+            return await ReplayAsync(earlier.Value, fingerprint, cancellationToken);
+        }
+
+        await media.SaveAsync(inspected, cancellationToken);
+
+        var postId = Guid.CreateVersion7();
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var command = new NpgsqlCommand(
+                """
+                insert into ingest.media (sha256, content_type, width, height, byte_size)
+                values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing
+                """, connection))
+            {
+                command.Parameters.Add(new() { Value = inspected.Sha256 });
+                command.Parameters.Add(new() { Value = inspected.ContentType });
+                command.Parameters.Add(new() { Value = inspected.Width });
+                command.Parameters.Add(new() { Value = inspected.Height });
+                command.Parameters.Add(new() { Value = (long)inspected.Bytes.Length });
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var command = new NpgsqlCommand(
+                """
+                insert into ingest.posts (id, author_id, media_sha256, prompt, caption, idempotency_key, request_fingerprint)
+                values ($1, $2, $3, $4, $5, $6, $7)
+                on conflict (author_id, idempotency_key) do nothing
+                """, connection))
+            {
+                command.Parameters.Add(new() { Value = postId });
+                command.Parameters.Add(new() { Value = authorId });
+                command.Parameters.Add(new() { Value = inspected.Sha256 });
+                command.Parameters.Add(new() { Value = prompt });
+                command.Parameters.Add(new() { Value = (object?)caption ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                command.Parameters.Add(new() { Value = key });
+                command.Parameters.Add(new() { Value = fingerprint });
+                if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+                {
+                    // A concurrent request with the same key won the race; answer as its retry.
+                    await transaction.RollbackAsync(cancellationToken);
+                    var winner = await FindByKeyAsync(authorId, key, cancellationToken);
+                    return await ReplayAsync(winner!.Value, fingerprint, cancellationToken);
+                }
+            }
+
+            await OutboxQueue.EnqueueAsync(connection, OutboxTopics.PostSubmitted, postId, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return new SubmittedPost((await posts.GetAsync(postId, cancellationToken))!, Replayed: false);
+    }
+
+    private static string CheckIdempotencyKey(string? key)
+    {
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            throw new RequestRejectedException(Problems.IdempotencyKeyMissing, "The Idempotency-Key header is missing.");
+        }
+
+        if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~'))
+        {
+            throw ValidationFailedException.For("Idempotency-Key",
+                $"Idempotency-Key must be 1–{MaxIdempotencyKeyLength} printable ASCII characters.");
+        }
+
+        return key;
+    }
+
+    private static (string Prompt, string? Caption) CheckDraft(PostDraft draft, bool imageAttached)
+    {
+        var errors = new ValidationErrors();
+        var prompt = draft.Prompt?.Trim() ?? "";
+        if (prompt.Length == 0)
+        {
+            errors.Add("prompt", "The prompt is required: say what the image was made from.");
+        }
+        else if (prompt.Length > MaxPromptLength)
+        {
+            errors.Add("prompt", $"The prompt is {prompt.Length} characters; at most {MaxPromptLength} are allowed.");
+        }
+
+        var caption = string.IsNullOrWhiteSpace(draft.Caption) ? null : draft.Caption.Trim();
+        if (caption?.Length > MaxCaptionLength)
+        {
+            errors.Add("caption", $"The caption is {caption.Length} characters; at most {MaxCaptionLength} are allowed.");
+        }
+
+        if (!imageAttached)
+        {
+            errors.Add("image", Problems.ImageMissing.Title);
+        }
+
+        errors.ThrowIfAny();
+        return (prompt, caption);
+    }
+
+    private static byte[] Fingerprint(string prompt, string? caption, string imageSha256) =>
+        SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new[] { prompt, caption, imageSha256 })));
+
+    private async Task<(Guid PostId, byte[] Fingerprint)?> FindByKeyAsync(Guid authorId, string key, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select id, request_fingerprint from ingest.posts where author_id = $1 and idempotency_key = $2");
+        command.Parameters.Add(new() { Value = authorId });
+        command.Parameters.Add(new() { Value = key });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetFieldValue<byte[]>(1)) : null;
+    }
+
+    private async Task<SubmittedPost> ReplayAsync((Guid PostId, byte[] Fingerprint) earlier, byte[] fingerprint, CancellationToken cancellationToken)
+    {
+        if (!earlier.Fingerprint.AsSpan().SequenceEqual(fingerprint))
+        {
+            throw new RequestRejectedException(Problems.IdempotencyKeyReused,
+                "This Idempotency-Key was already used with a different image, prompt or caption. Use a new key for a new post.");
+        }
+
+        return new SubmittedPost((await posts.GetAsync(earlier.PostId, cancellationToken))!, Replayed: true);
+    }
+}

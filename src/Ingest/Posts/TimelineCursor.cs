@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+
+namespace AiSocial.Ingest.Posts;
+
+/// <summary>An opaque position in a timeline ordered by (published_at, id), both descending.</summary>
+public sealed record TimelineCursor(DateTimeOffset PublishedAt, Guid PostId)
+{
+    private const byte Version = 1;
+
+    public string Encode()
+    {
+        Span<byte> bytes = stackalloc byte[25];
+        bytes[0] = Version;
+        BinaryPrimitives.WriteInt64BigEndian(bytes[1..], PublishedAt.UtcTicks);
+        PostId.TryWriteBytes(bytes[9..], bigEndian: true, out _);
+        return Base64Url.EncodeToString(bytes);
+    }
+
+    public static TimelineCursor? Decode(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return null;
+        }
+
+        Span<byte> bytes = stackalloc byte[25];
+        // TryDecodeFromChars throws on characters outside the alphabet, so the text is checked first.
+        if (cursor.Length > 40 || !Base64Url.IsValid(cursor, out var length) || length != 25 ||
+            !Base64Url.TryDecodeFromChars(cursor, bytes, out _) || bytes[0] != Version)
+        {
+            throw new RequestRejectedException(Problems.InvalidCursor, "The cursor is malformed; use nextCursor from a previous page.");
+        }
+
+        var ticks = BinaryPrimitives.ReadInt64BigEndian(bytes[1..]);
+        if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            throw new RequestRejectedException(Problems.InvalidCursor, "The cursor is malformed; use nextCursor from a previous page.");
+        }
+
+        return new TimelineCursor(new DateTimeOffset(ticks, TimeSpan.Zero), new Guid(bytes[9..], bigEndian: true));
+    }
+}
+
+public sealed record TimelinePage(IReadOnlyList<Post> Items, string? NextCursor);

@@ -1,0 +1,55 @@
+using System.Reflection;
+using AiSocial.Ingest;
+using AiSocial.Ingest.Database;
+using AiSocial.Moderation.Checks;
+using AiSocial.Moderation.HashBanks;
+using AiSocial.Moderation.Policy;
+using AiSocial.Moderation.Review;
+using AiSocial.Moderation.Scanning;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+namespace AiSocial.Moderation;
+
+public static class Extensions
+{
+    public static readonly MigrationModule Migrations = new("moderation", 20, Assembly.GetExecutingAssembly());
+
+    /// <summary>Checks, policy, scanner and review queue. The scan job itself is scheduled by whichever host runs Quartz.</summary>
+    public static IHostApplicationBuilder AddModeration(this IHostApplicationBuilder builder)
+    {
+        builder.AddIngest();
+        var services = builder.Services;
+        services.AddMigrations(Migrations);
+        services.AddOptions<ModerationOptions>().BindConfiguration(ModerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<HashBank>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, HashBankCheck>());
+        services.TryAddSingleton<ModerationPolicy>();
+        services.TryAddSingleton<SignalStore>();
+        services.TryAddSingleton<LabelStore>();
+        services.TryAddSingleton<ReviewQueue>();
+        services.TryAddSingleton<PostScanner>();
+        services.TryAddTransient<ScanJob>();
+        return builder;
+    }
+
+    /// <summary>Schedules the scan job on a Quartz scheduler.</summary>
+    public static IQuartzBuilder AddModerationJobs(this IQuartzBuilder quartz, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(ModerationOptions.Section).Get<ModerationOptions>() ?? new ModerationOptions();
+        if (!options.RunScheduledScans)
+        {
+            return quartz;
+        }
+
+        quartz.ScheduleJob<ScanJob>(
+            trigger => trigger.WithIdentity(ScanJob.TriggerKey)
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(options.ScanIntervalSeconds)).RepeatForever())
+                .StartNow(),
+            job => job.WithIdentity(ScanJob.Key).RequestRecovery());
+        return quartz;
+    }
+}

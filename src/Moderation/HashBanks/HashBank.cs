@@ -1,0 +1,55 @@
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Media;
+using Npgsql;
+
+namespace AiSocial.Moderation.HashBanks;
+
+public sealed record HashBankEntry(long Id, string Bank, string Sha256, string Reason, string AddedBy, DateTimeOffset AddedAt);
+
+/// <summary>Banks of known-bad media, by exact SHA-256. Adding an entry is a staff action and is audited.</summary>
+public sealed class HashBank(NpgsqlDataSource dataSource, AuditLog audit)
+{
+    public async Task<bool> AddAsync(Actor actor, string bank, string sha256, string reason, CancellationToken cancellationToken)
+    {
+        if (!MediaStore.IsSha256(sha256))
+        {
+            throw Ingest.ValidationFailedException.For("sha256", "Expected 64 lowercase hex characters.");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            insert into moderation.hash_bank_entries (bank, sha256, reason, added_by) values ($1, $2, $3, $4)
+            on conflict (bank, sha256) do nothing
+            """, connection);
+        command.Parameters.Add(new() { Value = bank });
+        command.Parameters.Add(new() { Value = sha256 });
+        command.Parameters.Add(new() { Value = reason });
+        command.Parameters.Add(new() { Value = actor.Name });
+        var added = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (added)
+        {
+            await audit.AppendAsync(connection, actor, "hashbank.add", "media", sha256, new { bank, reason }, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    public async Task<IReadOnlyList<HashBankEntry>> FindBySha256Async(string sha256, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select id, bank, sha256, reason, added_by, added_at from moderation.hash_bank_entries where sha256 = $1 order by id");
+        command.Parameters.Add(new() { Value = sha256 });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<HashBankEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(new HashBankEntry(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
+        }
+
+        return entries;
+    }
+}

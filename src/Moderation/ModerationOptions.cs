@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AiSocial.Moderation;
+
+public sealed record ModerationOptions
+{
+    public const string Section = "Moderation";
+
+    /// <summary>How often the scan job looks for new posts.</summary>
+    [Range(1, 3600)]
+    public int ScanIntervalSeconds { get; init; } = 5;
+
+    [Range(1, 1000)]
+    public int ScanBatchSize { get; init; } = 32;
+
+    /// <summary>How long a leased post stays with one worker before another may take it.</summary>
+    [Range(5, 3600)]
+    public int LeaseSeconds { get; init; } = 120;
+
+    /// <summary>After this many tries with a required check unavailable, the post goes to human review.</summary>
+    [Range(1, 100)]
+    public int MaxCheckAttempts { get; init; } = 5;
+
+    /// <summary>Whether this host runs the scan job on its scheduler (the console does; tests drive the scanner directly).</summary>
+    public bool RunScheduledScans { get; init; } = true;
+}

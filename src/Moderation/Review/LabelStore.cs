@@ -1,0 +1,90 @@
+using AiSocial.Moderation.Policy;
+using Npgsql;
+
+namespace AiSocial.Moderation.Review;
+
+/// <summary>A moderation decision about a post, by a person (reviewer) or by the policy.</summary>
+public sealed record ModerationLabel(long Id, Guid PostId, string Source, Guid? ReviewerId, string Decision, string PolicyVersion,
+    bool? ShownBlurred, DateTimeOffset CreatedAt);
+
+/// <summary>Labels are append-only; the latest one for a post is its current moderation state.</summary>
+public sealed class LabelStore(NpgsqlDataSource dataSource)
+{
+    internal static async Task AddPolicyLabelAsync(NpgsqlConnection connection, Guid postId, string decision, PolicyDecision policy,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            insert into moderation.labels (post_id, source, decision, policy_version, note)
+            values ($1, 'policy', $2, $3, $4)
+            """, connection);
+        command.Parameters.Add(new() { Value = postId });
+        command.Parameters.Add(new() { Value = decision });
+        command.Parameters.Add(new() { Value = policy.PolicyVersion });
+        command.Parameters.Add(new() { Value = policy.Reason });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    internal static async Task<ModerationLabel> AddHumanLabelAsync(NpgsqlConnection connection, Guid postId, Guid taskId, Guid reviewerId,
+        string decision, bool shownBlurred, string? note, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            insert into moderation.labels (post_id, task_id, source, reviewer_id, decision, policy_version, shown_blurred, note)
+            values ($1, $2, 'human', $3, $4, $5, $6, $7)
+            returning id, created_at
+            """, connection);
+        command.Parameters.Add(new() { Value = postId });
+        command.Parameters.Add(new() { Value = taskId });
+        command.Parameters.Add(new() { Value = reviewerId });
+        command.Parameters.Add(new() { Value = decision });
+        command.Parameters.Add(new() { Value = ModerationPolicy.Version });
+        command.Parameters.Add(new() { Value = shownBlurred });
+        command.Parameters.Add(new() { Value = (object?)note ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new ModerationLabel(reader.GetInt64(0), postId, "human", reviewerId, decision, ModerationPolicy.Version, shownBlurred,
+            reader.GetFieldValue<DateTimeOffset>(1));
+    }
+
+    /// <summary>The latest label of each post that has one, read on the caller's connection (for a consistent snapshot).</summary>
+    public static async Task<Dictionary<Guid, ModerationLabel>> LatestAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            select distinct on (post_id) id, post_id, source, reviewer_id, decision, policy_version, shown_blurred, created_at
+            from moderation.labels order by post_id, id desc
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var labels = new Dictionary<Guid, ModerationLabel>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var label = Read(reader);
+            labels[label.PostId] = label;
+        }
+
+        return labels;
+    }
+
+    public async Task<IReadOnlyList<ModerationLabel>> ForPostAsync(Guid postId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            select id, post_id, source, reviewer_id, decision, policy_version, shown_blurred, created_at
+            from moderation.labels where post_id = $1 order by id
+            """);
+        command.Parameters.Add(new() { Value = postId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var labels = new List<ModerationLabel>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            labels.Add(Read(reader));
+        }
+
+        return labels;
+    }
+
+    private static ModerationLabel Read(NpgsqlDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
+            reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetBoolean(6), reader.GetFieldValue<DateTimeOffset>(7));
+}

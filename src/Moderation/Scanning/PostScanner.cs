@@ -1,0 +1,132 @@
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Outbox;
+using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.Checks;
+using AiSocial.Moderation.Policy;
+using AiSocial.Moderation.Review;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace AiSocial.Moderation.Scanning;
+
+public sealed record ScanReport(int Leased, int Rejected, int QueuedForReview, int Skipped, int Retried);
+
+/// <summary>
+/// Takes a batch of submitted posts off the outbox under a lease, runs every check, stores the signals and applies
+/// the policy — all in one transaction per post that also completes the outbox message. A worker that dies mid-batch
+/// leaves its leases to expire, and the posts are scanned again; signals are upserted, so redoing is harmless.
+/// </summary>
+public sealed class PostScanner(
+    NpgsqlDataSource dataSource,
+    OutboxQueue outbox,
+    PostStore posts,
+    IEnumerable<IPostCheck> checks,
+    ModerationPolicy policy,
+    AuditLog audit,
+    IOptions<ModerationOptions> options,
+    ILogger<PostScanner> logger)
+{
+    private static readonly Actor Scanner = Actor.System("scan");
+    private readonly ModerationOptions _options = options.Value;
+    private readonly IReadOnlyList<IPostCheck> _checks = checks.ToList();
+    private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    public async Task<ScanReport> ScanBatchAsync(CancellationToken cancellationToken)
+    {
+        var batch = await outbox.LeaseAsync(OutboxTopics.PostSubmitted, _options.ScanBatchSize,
+            TimeSpan.FromSeconds(_options.LeaseSeconds), _owner, cancellationToken);
+        int rejected = 0, review = 0, skipped = 0, retried = 0;
+        foreach (var message in batch)
+        {
+            switch (await ScanAsync(message, cancellationToken))
+            {
+                case ScanOutcome.Rejected: rejected++; break;
+                case ScanOutcome.Review: review++; break;
+                case ScanOutcome.Retry: retried++; break;
+                default: skipped++; break;
+            }
+        }
+
+        return new ScanReport(batch.Count, rejected, review, skipped, retried);
+    }
+
+    private enum ScanOutcome { Skipped, Rejected, Review, Retry }
+
+    private async Task<ScanOutcome> ScanAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        var post = await posts.GetAsync(message.SubjectId, cancellationToken);
+        if (post is null || post.Status != PostStatus.Pending)
+        {
+            await CompleteAloneAsync(message, cancellationToken);
+            return ScanOutcome.Skipped;
+        }
+
+        var results = await Task.WhenAll(_checks.Select(check => RunCheckAsync(check, post, cancellationToken)));
+        var unavailable = results.Where(r => !r.Available && r.Check.Required).Select(r => r.Check.Source).ToList();
+        if (unavailable.Count > 0 && message.Attempts < _options.MaxCheckAttempts)
+        {
+            var delay = TimeSpan.FromSeconds(Math.Min(600, 10 * Math.Pow(2, message.Attempts - 1)));
+            var reasons = string.Join("; ", results.Where(r => !r.Available).Select(r => $"{r.Check.Source}: {r.UnavailableReason}"));
+            logger.LogWarning("Post {PostId}: required checks unavailable ({Reasons}); retrying in {Delay}", post.Id, reasons, delay);
+            await outbox.RetryLaterAsync(message, delay, reasons, cancellationToken);
+            return ScanOutcome.Retry;
+        }
+
+        var signals = results.SelectMany(r => r.Signals).ToList();
+        var decision = policy.Evaluate(signals, unavailable);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await SignalStore.SaveAsync(connection, post.Id, signals, cancellationToken);
+        if (decision.Action == PolicyAction.Reject)
+        {
+            if (await PostStore.TransitionAsync(connection, post.Id, PostStatus.Rejected, [PostStatus.Pending], cancellationToken))
+            {
+                await LabelStore.AddPolicyLabelAsync(connection, post.Id, "reject", decision, cancellationToken);
+                await audit.AppendAsync(connection, Scanner, "policy.reject", "post", post.Id.ToString(),
+                    new { decision.Reason, decision.PolicyVersion }, cancellationToken);
+            }
+        }
+        else
+        {
+            await ReviewQueue.OpenTaskAsync(connection, post.Id, decision, cancellationToken);
+        }
+
+        if (!await OutboxQueue.CompleteAsync(connection, message, cancellationToken))
+        {
+            // The lease expired and another worker owns this post now; let it finish the job.
+            await transaction.RollbackAsync(cancellationToken);
+            logger.LogWarning("Post {PostId}: lease lost before commit; leaving it to the new owner", post.Id);
+            return ScanOutcome.Skipped;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Post {PostId}: {Action} ({Reason})", post.Id, decision.Action, decision.Reason);
+        return decision.Action == PolicyAction.Reject ? ScanOutcome.Rejected : ScanOutcome.Review;
+    }
+
+    private static async Task<CheckResult> RunCheckAsync(IPostCheck check, Post post, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(check.Timeout);
+        try
+        {
+            return new CheckResult(check, await check.RunAsync(post, timeout.Token), null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new CheckResult(check, [], $"timed out after {check.Timeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return new CheckResult(check, [], exception.Message);
+        }
+    }
+
+    private async Task CompleteAloneAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await OutboxQueue.CompleteAsync(connection, message, cancellationToken);
+    }
+}

@@ -1,10 +1,10 @@
 using AiSocial.AdminConsole.Account;
 using AiSocial.AdminConsole.Media;
-using AiSocial.Ingest.Database;
 using AiSocial.Moderation;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
+using Npgsql;
 using Quartz;
 
 namespace AiSocial.AdminConsole;
@@ -38,7 +38,6 @@ public static class Extensions
 
         if (options.RunScheduler)
         {
-            var connectionString = DatabaseConnection.Resolve(builder.Configuration);
             builder.AddQuartz(quartz =>
             {
                 quartz.ConfigureScheduler(scheduler =>
@@ -48,7 +47,8 @@ public static class Extensions
                 });
                 quartz.UsePersistentStore(store =>
                 {
-                    store.UsePostgres(source => source.ConnectionString = connectionString);
+                    // The platform's one data source: same pool, same connection settings, resolved when first used.
+                    store.UsePostgres(source => source.DataSourceFactory = services => services.GetRequiredService<NpgsqlDataSource>());
                     store.ConfigureStore(ado => ado.TablePrefix = "quartz.qrtz_");
                     store.UseClustering(_ => { });
                     store.ProvisionSchema();

@@ -102,6 +102,8 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Mig
         return journal;
     }
 
+    private static string Abbreviate(string checksum) => checksum.Length > 12 ? $"{checksum[..12]}…" : checksum;
+
     private void EnsureUnchanged(IReadOnlyList<MigrationScript> scripts, Dictionary<(string Module, string Script), string> journal)
     {
         var known = _modules.Select(m => m.Name).ToHashSet();
@@ -111,7 +113,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Mig
             {
                 throw new MigrationJournalMismatchException(
                     $"Migration {script.Module}/{script.Name} was changed after it was applied " +
-                    $"(journal checksum {checksum[..12]}…, script {script.Checksum[..12]}…). " +
+                    $"(journal checksum {Abbreviate(checksum)}, script {Abbreviate(script.Checksum)}). " +
                     "Applied scripts are never edited: restore it and add a new script instead.");
             }
         }

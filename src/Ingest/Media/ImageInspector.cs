@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
@@ -24,6 +25,12 @@ public sealed class ImageInspector(IOptions<MediaOptions> options)
         var format = DetectFormat(bytes) ?? throw new RequestRejectedException(Problems.ImageUnsupported,
             "The file does not start like a PNG, JPEG, WebP or GIF image.");
 
+        // Skia reads a PNG up to its first pixel chunk before it reports a size, so PNG's fixed-place header is read here.
+        if (format == Png && PngHeaderSize(bytes) is { } declared)
+        {
+            CheckDimensions(declared.Width, declared.Height);
+        }
+
         using var codec = SKCodec.Create(new MemoryStream(bytes, writable: false), out var result);
         if (codec is null || codec.EncodedFormat != format.Skia)
         {
@@ -31,11 +38,7 @@ public sealed class ImageInspector(IOptions<MediaOptions> options)
         }
 
         var (width, height) = (codec.Info.Width, codec.Info.Height);
-        if (width <= 0 || height <= 0 || width > _options.MaxSide || height > _options.MaxSide)
-        {
-            throw new RequestRejectedException(Problems.ImageDimensionsTooLarge,
-                $"The image is {width}×{height} px; each side may be at most {_options.MaxSide} px.");
-        }
+        CheckDimensions(width, height);
 
         await DecodeSlots.WaitAsync(cancellationToken);
         try
@@ -55,6 +58,26 @@ public sealed class ImageInspector(IOptions<MediaOptions> options)
         }
 
         return new InspectedImage(bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)), format.ContentType, width, height);
+    }
+
+    private void CheckDimensions(long width, long height)
+    {
+        if (width <= 0 || height <= 0 || width > _options.MaxSide || height > _options.MaxSide)
+        {
+            throw new RequestRejectedException(Problems.ImageDimensionsTooLarge,
+                $"The image is {width}×{height} px; each side may be at most {_options.MaxSide} px.");
+        }
+    }
+
+    /// <summary>Width and height from IHDR, which the PNG format requires to be the first chunk.</summary>
+    private static (long Width, long Height)? PngHeaderSize(ReadOnlySpan<byte> png)
+    {
+        if (png.Length < 24 || BinaryPrimitives.ReadUInt32BigEndian(png[8..]) != 13 || !png[12..16].SequenceEqual("IHDR"u8))
+        {
+            return null;
+        }
+
+        return (BinaryPrimitives.ReadUInt32BigEndian(png[16..]), BinaryPrimitives.ReadUInt32BigEndian(png[20..]));
     }
 
     private async Task<byte[]> ReadBoundedAsync(Stream content, CancellationToken cancellationToken)

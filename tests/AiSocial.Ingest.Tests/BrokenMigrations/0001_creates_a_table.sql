@@ -1,0 +1,2 @@
+create schema broken;
+create table broken.first (id integer);

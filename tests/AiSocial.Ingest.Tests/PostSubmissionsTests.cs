@@ -1,0 +1,120 @@
+using AiSocial.Ingest.Media;
+using AiSocial.Ingest.Outbox;
+using AiSocial.Ingest.Posts;
+using AiSocial.Testing;
+
+namespace AiSocial.Ingest.Tests;
+
+public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+{
+    private PostSubmissions Submissions => platform.Get<PostSubmissions>();
+
+    private Task<SubmittedPost> SubmitAsync(Guid author, string key, byte[] image, string prompt = "a red fox", string? caption = null) =>
+        Submissions.SubmitAsync(author, key, new PostDraft(prompt, caption), new MemoryStream(image), default);
+
+    private async Task<(long Posts, long Media, long Outbox, int Files)> CountsAsync() => (
+        await platform.ScalarAsync<long>("select count(*) from ingest.posts"),
+        await platform.ScalarAsync<long>("select count(*) from ingest.media"),
+        await platform.ScalarAsync<long>("select count(*) from ingest.outbox"),
+        platform.MediaFileCount());
+
+    [Fact]
+    public async Task Stores_the_post_pending_with_its_image_by_hash_and_an_outbox_message()
+    {
+        var author = await platform.CreateAccountAsync();
+        var image = TestImages.Png(90, 60, seed: 11);
+
+        var submitted = await SubmitAsync(author.Id, "k-1", image, "  a red fox  ", "my fox");
+
+        var post = submitted.Post;
+        Assert.False(submitted.Replayed);
+        Assert.Equal(PostStatus.Pending, post.Status);
+        Assert.Equal(("a red fox", "my fox"), (post.Prompt, post.Caption));
+        Assert.Equal(new PostMedia(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image)), "image/png", 90, 60), post.Media);
+        Assert.Equal(image, await File.ReadAllBytesAsync(platform.Get<MediaStore>().PathFor(post.Media.Sha256)));
+        Assert.Equal(OutboxTopics.PostSubmitted, await platform.ScalarAsync<string>(
+            "select topic from ingest.outbox where subject_id = $1 and completed_at is null", post.Id));
+    }
+
+    [Fact]
+    public async Task The_same_key_and_request_return_the_same_post_even_when_sent_at_once()
+    {
+        var author = await platform.CreateAccountAsync();
+        var image = TestImages.Png(seed: 12);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => SubmitAsync(author.Id, "same-key", image))));
+
+        Assert.Single(results.Select(r => r.Post.Id).Distinct());
+        Assert.Single(results, r => !r.Replayed);
+        Assert.Equal(1L, await platform.ScalarAsync<long>("select count(*) from ingest.posts where author_id = $1", author.Id));
+        Assert.Equal(1L, await platform.ScalarAsync<long>("select count(*) from ingest.outbox where subject_id = $1", results[0].Post.Id));
+    }
+
+    [Fact]
+    public async Task The_same_key_with_a_different_request_is_refused_and_stores_nothing()
+    {
+        var author = await platform.CreateAccountAsync();
+        await SubmitAsync(author.Id, "reused", TestImages.Png(seed: 13));
+        var before = await CountsAsync();
+
+        var differentImage = await Assert.ThrowsAsync<RequestRejectedException>(() => SubmitAsync(author.Id, "reused", TestImages.Png(seed: 14)));
+        var differentPrompt = await Assert.ThrowsAsync<RequestRejectedException>(() => SubmitAsync(author.Id, "reused", TestImages.Png(seed: 13), "other"));
+
+        Assert.Equal(Problems.IdempotencyKeyReused, differentImage.Problem);
+        Assert.Equal(Problems.IdempotencyKeyReused, differentPrompt.Problem);
+        Assert.Equal(before, await CountsAsync());
+    }
+
+    [Fact]
+    public async Task Keys_belong_to_their_author()
+    {
+        var first = await platform.CreateAccountAsync();
+        var second = await platform.CreateAccountAsync();
+
+        var a = await SubmitAsync(first.Id, "shared-key", TestImages.Png(seed: 15));
+        var b = await SubmitAsync(second.Id, "shared-key", TestImages.Png(seed: 16));
+
+        Assert.NotEqual(a.Post.Id, b.Post.Id);
+        Assert.False(b.Replayed);
+    }
+
+    [Fact]
+    public async Task One_image_posted_twice_is_stored_once()
+    {
+        var image = TestImages.Png(seed: 17);
+        var before = await CountsAsync();
+
+        await SubmitAsync((await platform.CreateAccountAsync()).Id, "x", image);
+        await SubmitAsync((await platform.CreateAccountAsync()).Id, "y", image);
+
+        var after = await CountsAsync();
+        Assert.Equal((before.Posts + 2, before.Media + 1, before.Outbox + 2, before.Files + 1), after);
+    }
+
+    public static TheoryData<string, byte[], string?, string?, string> BadRequests => new()
+    {
+        { "text file", TestImages.Text, "prompt", "key", "image-unsupported" },
+        { "truncated png", TestImages.Truncated(TestImages.Png(200, 200)), "prompt", "key", "image-corrupt" },
+        { "30000 px header, no pixels", TestImages.PngClaiming(30000, 30000), "prompt", "key", "image-dimensions-too-large" },
+        { "30000 px header on real pixels", TestImages.WithPngSize(TestImages.Png(), 30000, 30000), "prompt", "key", "image-dimensions-too-large" },
+        { "missing prompt", TestImages.Png(), null, "key", "validation-failed" },
+        { "blank prompt", TestImages.Png(), "   ", "key", "validation-failed" },
+        { "100 KB prompt", TestImages.Png(), new string('p', 100_000), "key", "validation-failed" },
+        { "missing key", TestImages.Png(), "prompt", null, "idempotency-key-missing" },
+        { "key with control characters", TestImages.Png(), "prompt", "bad\nkey", "validation-failed" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task Bad_input_is_refused_with_a_clear_problem_and_changes_nothing(string what, byte[] image, string? prompt, string? key, string code)
+    {
+        var author = await platform.CreateAccountAsync();
+        var before = await CountsAsync();
+
+        var error = await Assert.ThrowsAnyAsync<RequestRejectedException>(() =>
+            Submissions.SubmitAsync(author.Id, key, new PostDraft(prompt, null), new MemoryStream(image), default));
+
+        Assert.True(code == error.Problem.Code, $"{what}: expected {code}, got {error.Problem.Code} ({error.Message})");
+        Assert.Equal(before, await CountsAsync());
+    }
+}

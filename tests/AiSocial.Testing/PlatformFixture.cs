@@ -1,0 +1,133 @@
+using AiSocial.Export;
+using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Posts;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Xunit;
+
+namespace AiSocial.Testing;
+
+/// <summary>
+/// A fresh database and media root for one test class, and the platform's services wired to them. Subclasses decide
+/// what hosts the services (a generic host here; the Feed or console web host in their test projects).
+/// </summary>
+public abstract class DatabaseFixture : IAsyncLifetime
+{
+    public string ConnectionString { get; private set; } = "";
+
+    public string MediaRoot { get; } = Directory.CreateTempSubdirectory("aisocial-media-").FullName;
+
+    public abstract IServiceProvider Services { get; }
+
+    public T Get<T>()
+        where T : notnull => Services.GetRequiredService<T>();
+
+    public NpgsqlDataSource DataSource => Get<NpgsqlDataSource>();
+
+    /// <summary>Settings every host under test gets: this class's database and media root, no background scanning.</summary>
+    protected IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:aisocial"] = ConnectionString,
+        ["Media:Root"] = MediaRoot,
+        ["Moderation:RunScheduledScans"] = "false",
+        ["Console:RunScheduler"] = "false",
+    };
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateAsync();
+        await StartAsync();
+    }
+
+    protected abstract Task StartAsync();
+
+    protected abstract ValueTask StopAsync();
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        await TestDatabase.DropAsync(ConnectionString);
+        Directory.Delete(MediaRoot, recursive: true);
+    }
+
+    public async Task<Account> CreateAccountAsync(params string[] roles)
+    {
+        var handle = $"u_{Guid.NewGuid():N}"[..20];
+        return await Get<AccountRegistry>().RegisterAsync(new NewAccount(handle, $"Test {handle}", TestPasswords.Default, 1990),
+            roles.Length == 0 ? [Roles.User] : roles, CancellationToken.None);
+    }
+
+    public async Task<Post> SubmitPostAsync(Guid authorId, byte[]? image = null, string prompt = "a test prompt", string? key = null)
+    {
+        await using var content = new MemoryStream(image ?? TestImages.Png(seed: Random.Shared.Next()));
+        var submitted = await Get<PostSubmissions>().SubmitAsync(authorId, key ?? Guid.NewGuid().ToString(), new PostDraft(prompt, null), content,
+            CancellationToken.None);
+        return submitted.Post;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public int MediaFileCount() => Directory.EnumerateFiles(MediaRoot, "*", SearchOption.AllDirectories).Count();
+}
+
+/// <summary>The platform's services in a generic host that is built but not started: what the command line uses.</summary>
+public class PlatformFixture : DatabaseFixture
+{
+    private IHost? _host;
+
+    public override IServiceProvider Services => _host!.Services;
+
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    protected override Task StartAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing", Args = [] });
+        var settings = Settings;
+        Configure(settings);
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddExport();
+        Customize(builder);
+        _host = builder.Build();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Changes to the services before the host is built, such as an extra check.</summary>
+    protected virtual void Customize(HostApplicationBuilder builder)
+    {
+    }
+
+    protected override ValueTask StopAsync()
+    {
+        _host?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+public static class TestPasswords
+{
+    public const string Default = "correct horse battery staple";
+}

@@ -18,6 +18,7 @@ public static class Problems
     public static readonly Problem NotFound = new("not-found", 404, "There is nothing here, or you may not see it.");
     public static readonly Problem HandleTaken = new("handle-taken", 409, "That handle is taken.");
     public static readonly Problem AlreadyDecided = new("already-decided", 409, "This item was already decided.");
+    public static readonly Problem UnsupportedMediaType = new("unsupported-media-type", 415, "The request body is not in a format this endpoint takes.");
     public static readonly Problem PayloadTooLarge = new("payload-too-large", 413, "The request body is too large.");
     public static readonly Problem IdempotencyKeyMissing = new("idempotency-key-missing", 400, "Send an Idempotency-Key header so a retry cannot post twice.");
     public static readonly Problem IdempotencyKeyReused = new("idempotency-key-reused", 422, "This Idempotency-Key was already used for a different request.");

@@ -22,7 +22,7 @@ public static class Extensions
         [405] = "method-not-allowed",
         [409] = "conflict",
         [413] = Problems.PayloadTooLarge.Code,
-        [415] = "unsupported-media-type",
+        [415] = Problems.UnsupportedMediaType.Code,
         [500] = "internal-error",
     };
 

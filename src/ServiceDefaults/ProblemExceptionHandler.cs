@@ -34,7 +34,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problemDeta
     {
         JsonException { Path: { Length: > 1 } path } json =>
             $"The JSON body has a value of the wrong type, or is malformed, at {path} (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).",
-        JsonException json => $"The body is not valid JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).",
+        JsonException json => $"The body is malformed or is not the JSON object this endpoint expects (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).",
         _ => exception.Message,
     };
 }

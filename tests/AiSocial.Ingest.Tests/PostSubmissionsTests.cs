@@ -91,28 +91,38 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
         Assert.Equal((before.Posts + 2, before.Media + 1, before.Outbox + 2, before.Files + 1), after);
     }
 
-    public static TheoryData<string, byte[], string?, string?, string> BadRequests => new()
+    // Built inside the test: xUnit serialises theory data while discovering tests.
+    private static readonly Dictionary<string, (Func<byte[]> Image, string? Prompt, string? Key)> BadRequests = new()
     {
-        { "text file", TestImages.Text, "prompt", "key", "image-unsupported" },
-        { "truncated png", TestImages.Truncated(TestImages.Png(200, 200)), "prompt", "key", "image-corrupt" },
-        { "30000 px header, no pixels", TestImages.PngClaiming(30000, 30000), "prompt", "key", "image-dimensions-too-large" },
-        { "30000 px header on real pixels", TestImages.WithPngSize(TestImages.Png(), 30000, 30000), "prompt", "key", "image-dimensions-too-large" },
-        { "missing prompt", TestImages.Png(), null, "key", "validation-failed" },
-        { "blank prompt", TestImages.Png(), "   ", "key", "validation-failed" },
-        { "100 KB prompt", TestImages.Png(), new string('p', 100_000), "key", "validation-failed" },
-        { "missing key", TestImages.Png(), "prompt", null, "idempotency-key-missing" },
-        { "key with control characters", TestImages.Png(), "prompt", "bad\nkey", "validation-failed" },
+        ["text file"] = (() => TestImages.Text, "prompt", "key"),
+        ["truncated png"] = (() => TestImages.Truncated(TestImages.Png(200, 200)), "prompt", "key"),
+        ["30000 px header, no pixels"] = (() => TestImages.PngClaiming(30000, 30000), "prompt", "key"),
+        ["30000 px header on real pixels"] = (() => TestImages.WithPngSize(TestImages.Png(), 30000, 30000), "prompt", "key"),
+        ["missing prompt"] = (() => TestImages.Png(), null, "key"),
+        ["blank prompt"] = (() => TestImages.Png(), "   ", "key"),
+        ["100 KB prompt"] = (() => TestImages.Png(), new string('p', 100_000), "key"),
+        ["missing key"] = (() => TestImages.Png(), "prompt", null),
+        ["key with control characters"] = (() => TestImages.Png(), "prompt", "bad\nkey"),
     };
 
     [Theory]
-    [MemberData(nameof(BadRequests))]
-    public async Task Bad_input_is_refused_with_a_clear_problem_and_changes_nothing(string what, byte[] image, string? prompt, string? key, string code)
+    [InlineData("text file", "image-unsupported")]
+    [InlineData("truncated png", "image-corrupt")]
+    [InlineData("30000 px header, no pixels", "image-dimensions-too-large")]
+    [InlineData("30000 px header on real pixels", "image-dimensions-too-large")]
+    [InlineData("missing prompt", "validation-failed")]
+    [InlineData("blank prompt", "validation-failed")]
+    [InlineData("100 KB prompt", "validation-failed")]
+    [InlineData("missing key", "idempotency-key-missing")]
+    [InlineData("key with control characters", "validation-failed")]
+    public async Task Bad_input_is_refused_with_a_clear_problem_and_changes_nothing(string what, string code)
     {
+        var (image, prompt, key) = BadRequests[what];
         var author = await platform.CreateAccountAsync();
         var before = await CountsAsync();
 
         var error = await Assert.ThrowsAnyAsync<RequestRejectedException>(() =>
-            Submissions.SubmitAsync(author.Id, key, new PostDraft(prompt, null), new MemoryStream(image), default));
+            Submissions.SubmitAsync(author.Id, key, new PostDraft(prompt, null), new MemoryStream(image()), default));
 
         Assert.True(code == error.Problem.Code, $"{what}: expected {code}, got {error.Problem.Code} ({error.Message})");
         Assert.Equal(before, await CountsAsync());

@@ -105,14 +105,20 @@ public class PlatformFixture : DatabaseFixture
 
     protected override Task StartAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing", Args = [] });
         var settings = Settings;
         Configure(settings);
+        _host = BuildHost(settings, Customize);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Every module's services on the given settings, in a host that is built but not started.</summary>
+    public static IHost BuildHost(IDictionary<string, string?> settings, Action<HostApplicationBuilder>? customize = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing", Args = [] });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddExport();
-        Customize(builder);
-        _host = builder.Build();
-        return Task.CompletedTask;
+        customize?.Invoke(builder);
+        return builder.Build();
     }
 
     /// <summary>Changes to the services before the host is built, such as an extra check.</summary>

@@ -77,7 +77,8 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         DateTimeOffset snapshotAt;
         await using (var command = new NpgsqlCommand("set transaction read only; select now()", connection))
         {
-            snapshotAt = (DateTimeOffset)(await command.ExecuteScalarAsync(cancellationToken))!;
+            // Npgsql reads timestamptz as a UTC DateTime.
+            snapshotAt = new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync(cancellationToken))!, TimeSpan.Zero);
         }
 
         var ledgerHead = await TrainingCandidates.LedgerHeadAsync(connection, cancellationToken);

@@ -2,7 +2,9 @@ using System.Security.Claims;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Posts;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace AiSocial.Feed.Apis;
 
@@ -15,7 +17,6 @@ public static class PostsApi
     {
         var group = api.MapGroup("/posts").WithTags("Posts");
         group.MapPost("", CreatePost).RequireAuthorization().DisableAntiforgery()
-            .Accepts<IFormFile>("multipart/form-data")
             .WithDescription("Multipart form: 'image' (PNG, JPEG, WebP or GIF, at most 20 MB and 8192 px a side), 'prompt', optional 'caption'. " +
                              "Requires an Idempotency-Key header; the same key with the same request returns the same post.");
         group.MapGet("/{id:guid}", GetPost);
@@ -23,11 +24,19 @@ public static class PostsApi
     }
 
     private static async Task<Accepted<PostResponse>> CreatePost(HttpRequest request, HttpResponse response, ClaimsPrincipal user,
-        PostSubmissions submissions, CancellationToken cancellationToken)
+        PostSubmissions submissions, IOptions<FormOptions> formOptions, CancellationToken cancellationToken)
     {
+        var limit = formOptions.Value.MultipartBodyLengthLimit;
+        if (request.ContentLength > limit)
+        {
+            throw new RequestRejectedException(Problems.PayloadTooLarge,
+                $"The request is {request.ContentLength / (1024 * 1024)} MB; a post may be at most {limit / (1024 * 1024)} MB.");
+        }
+
         if (!request.HasFormContentType)
         {
-            throw ValidationFailedException.For("image", "Send the post as multipart/form-data with an 'image' file and a 'prompt' field.");
+            throw new RequestRejectedException(Problems.UnsupportedMediaType,
+                $"Send the post as multipart/form-data with an 'image' file and a 'prompt' field, not '{request.ContentType}'.");
         }
 
         var form = await request.ReadFormAsync(cancellationToken);

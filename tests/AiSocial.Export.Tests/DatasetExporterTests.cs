@@ -1,0 +1,181 @@
+using System.Security.Cryptography;
+using AiSocial.Export.Runs;
+using AiSocial.Ingest;
+using AiSocial.Ingest.Audit;
+using AiSocial.Testing;
+
+namespace AiSocial.Export.Tests;
+
+public sealed class ExportFixture : PlatformFixture
+{
+    public ExportScenario Scenario { get; private set; } = null!;
+
+    public ExportRun Run { get; private set; } = null!;
+
+    public List<ExportProgress> Progress { get; } = [];
+
+    public string Output { get; } = Path.Combine(Directory.CreateTempSubdirectory("aisocial-export-").FullName, "out");
+
+    protected override async Task StartAsync()
+    {
+        await base.StartAsync();
+        Scenario = await ExportScenario.CreateAsync(this);
+        Run = await Get<DatasetExporter>().RunAsync(Scenario.Dataset, Output, Actor.System("test"),
+            new SynchronousProgress<ExportProgress>(Progress.Add), default);
+    }
+}
+
+/// <summary>Reports on the caller's thread, so a test sees every report before the run returns.</summary>
+public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
+
+public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<ExportFixture>
+{
+    private ExportScenario Scenario => export.Scenario;
+
+    private string Shards => DuckDb.Literal(Path.Combine(export.Output, "data", "*.parquet"));
+
+    [Fact]
+    public async Task DuckDB_finds_exactly_the_consenting_authors_published_posts()
+    {
+        var rows = await DuckDb.QueryAsync($"select id, prompt, moderation_label, label_source, consent_event_id, width, height from read_parquet({Shards}) order by prompt");
+
+        Assert.Equal(Scenario.ConsentingPublished.Select(p => p.Id.ToString()).Order(), rows.Select(r => r.GetProperty("id").GetString()).Order());
+        Assert.Equal(["first consenting prompt", "second consenting prompt"], rows.Select(r => r.GetProperty("prompt").GetString()));
+        Assert.All(rows, r => Assert.Equal(("approve", "human"), (r.GetProperty("moderation_label").GetString(), r.GetProperty("label_source").GetString())));
+        Assert.All(rows, r => Assert.Equal(Scenario.ConsentingEventId.ToString(), r.GetProperty("consent_event_id").ToString()));
+        Assert.Equal((80, 60), (rows[0].GetProperty("width").GetInt32(), rows[0].GetProperty("height").GetInt32()));
+    }
+
+    [Fact]
+    public async Task The_image_column_is_a_struct_of_the_original_bytes_and_a_path()
+    {
+        var schema = await DuckDb.QueryAsync($"select column_type from (describe select image from read_parquet({Shards}))");
+        var images = await DuckDb.QueryAsync($"select id, sha256(image.bytes) as sha256, image.path as path from read_parquet({Shards})");
+
+        Assert.Equal("STRUCT(bytes BLOB, path VARCHAR)", Assert.Single(schema).GetProperty("column_type").GetString());
+        foreach (var post in Scenario.ConsentingPublished)
+        {
+            var row = Assert.Single(images, r => r.GetProperty("id").GetString() == post.Id.ToString());
+            Assert.Equal(post.Media.Sha256, row.GetProperty("sha256").GetString());
+            Assert.StartsWith(post.Media.Sha256, row.GetProperty("path").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task The_file_declares_its_features_for_Hugging_Face()
+    {
+        var metadata = await DuckDb.QueryAsync($"select decode(value) as value from parquet_kv_metadata({Shards}) where decode(key) = 'huggingface'");
+
+        var features = System.Text.Json.JsonDocument.Parse(Assert.Single(metadata).GetProperty("value").GetString()!).RootElement
+            .GetProperty("info").GetProperty("features");
+        Assert.Equal("Image", features.GetProperty("image").GetProperty("_type").GetString());
+        Assert.Equal("string", features.GetProperty("prompt").GetProperty("dtype").GetString());
+    }
+
+    [Fact]
+    public void The_manifest_counts_every_post_by_why_it_was_left_out()
+    {
+        var manifest = export.Run.Manifest;
+
+        Assert.Equal(2, manifest.RowsIncluded);
+        Assert.Equal(1, manifest.Excluded[ExclusionReasons.NoConsent]);
+        Assert.Equal(1, manifest.Excluded[ExclusionReasons.ConsentWithdrawn]);
+        Assert.True(manifest.Excluded[ExclusionReasons.NotPublished] >= 1);
+        Assert.Equal(export.Progress[^1].Done, manifest.RowsIncluded + manifest.Excluded.Values.Sum());
+        Assert.True(manifest.ConsentLedgerHead >= Scenario.ConsentingEventId);
+    }
+
+    [Fact]
+    public async Task The_manifest_names_each_shard_with_its_size_and_checksum_and_is_published_with_it()
+    {
+        var manifest = await ExportManifest.ReadAsync(export.Output, default);
+
+        var shard = Assert.Single(manifest.Files);
+        Assert.Equal("data/train-00000-of-00001.parquet", shard.Path);
+        var path = Path.Combine(export.Output, shard.Path);
+        Assert.Equal(new FileInfo(path).Length, shard.Bytes);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))), shard.Sha256);
+        Assert.Equal(2, shard.Rows);
+        Assert.Equal(export.Run.RunId, manifest.RunId);
+        Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(export.Output)!, "*.partial-*"));
+    }
+
+    [Fact]
+    public async Task The_run_is_recorded_and_audited()
+    {
+        Assert.Equal("succeeded", await export.ScalarAsync<string>("select status from export.runs where id = $1", export.Run.RunId));
+        var audit = Assert.Single(await export.Get<AuditLog>().ForSubjectAsync("dataset", Scenario.Dataset, default), e => e.Action == "export.run");
+        Assert.Equal(export.Run.RunId.ToString(), audit.Detail.GetProperty("runId").GetString());
+        Assert.Equal(2, audit.Detail.GetProperty("RowsIncluded").GetInt64());
+    }
+
+    [Fact]
+    public async Task Exporting_into_a_directory_that_is_not_empty_is_refused_and_touches_nothing()
+    {
+        var runs = await export.ScalarAsync<long>("select count(*) from export.runs");
+        var before = Directory.GetFiles(export.Output, "*", SearchOption.AllDirectories).Select(File.ReadAllBytes).ToList();
+
+        var error = await Assert.ThrowsAsync<RequestRejectedException>(() =>
+            export.Get<DatasetExporter>().RunAsync(Scenario.Dataset, export.Output, Actor.System("test"), null, default));
+
+        Assert.Equal(Problems.ExportTargetExists, error.Problem);
+        Assert.Equal(before, Directory.GetFiles(export.Output, "*", SearchOption.AllDirectories).Select(File.ReadAllBytes));
+        Assert.Equal(runs, await export.ScalarAsync<long>("select count(*) from export.runs"));
+    }
+
+    [Fact]
+    public async Task An_unknown_dataset_is_refused_naming_the_ones_that_exist()
+    {
+        var error = await Assert.ThrowsAsync<RequestRejectedException>(() =>
+            export.Get<DatasetExporter>().RunAsync("no-such-dataset", Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString()), Actor.System("test"), null, default));
+
+        Assert.Equal(Problems.NotFound, error.Problem);
+        Assert.Contains(Scenario.Dataset, error.Message);
+    }
+
+    [Fact]
+    public async Task A_run_that_fails_publishes_nothing_and_is_recorded_as_failed()
+    {
+        var blocker = Path.Combine(Path.GetDirectoryName(export.Output)!, $"a-file-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(blocker, "not a directory");
+        var output = Path.Combine(blocker, "out"); // its parent is a file, so staging cannot be created
+
+        await Assert.ThrowsAnyAsync<IOException>(() =>
+            export.Get<DatasetExporter>().RunAsync(Scenario.Dataset, output, Actor.System("test"), null, default));
+
+        Assert.False(Directory.Exists(output));
+        Assert.Equal("failed", await export.ScalarAsync<string>(
+            "select status from export.runs where output = $1", output));
+        Assert.Contains(await export.Get<AuditLog>().ForSubjectAsync("dataset", Scenario.Dataset, default), e => e.Action == "export.fail");
+    }
+
+    [Fact]
+    public async Task Verify_passes_a_faithful_copy_and_catches_a_changed_or_missing_file()
+    {
+        var copy = Path.Combine(Directory.CreateTempSubdirectory("aisocial-verify-").FullName, "copy");
+        CopyDirectory(export.Output, copy);
+        Assert.All(await ExportVerifier.VerifyAsync(copy, default), r => Assert.True(r.Ok, r.Problem));
+
+        var shard = Path.Combine(copy, "data", "train-00000-of-00001.parquet");
+        var bytes = await File.ReadAllBytesAsync(shard);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        await File.WriteAllBytesAsync(shard, bytes);
+        Assert.Contains("SHA-256", Assert.Single(await ExportVerifier.VerifyAsync(copy, default)).Problem);
+
+        File.Delete(shard);
+        Assert.Equal("missing", Assert.Single(await ExportVerifier.VerifyAsync(copy, default)).Problem);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AiSocial.Ingest.Audit;
+
+namespace AiSocial.Feed.Tests;
+
+public sealed class ConsentApiTests(FeedFixture feed) : IClassFixture<FeedFixture>
+{
+    [Fact]
+    public async Task Each_PUT_appends_an_event_and_the_latest_is_the_current_state()
+    {
+        var person = await feed.SignUpAsync();
+        var client = feed.Client(person.Token);
+
+        var grant = await client.PutAsJsonAsync("/api/v1/me/consent", new { purpose = "cawg.ai_training", granted = true, termsVersion = "2026-11" });
+        var withdraw = await client.PutAsJsonAsync("/api/v1/me/consent", new { purpose = "cawg.ai_training", granted = false, termsVersion = "2026-11" });
+
+        Assert.Equal(HttpStatusCode.OK, grant.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, withdraw.StatusCode);
+        var current = await client.GetFromJsonAsync<JsonElement>("/api/v1/me/consent");
+        var training = Assert.Single(current.GetProperty("purposes").EnumerateArray());
+        Assert.False(training.GetProperty("granted").GetBoolean());
+        var history = await client.GetFromJsonAsync<JsonElement>("/api/v1/me/consent/history");
+        Assert.Equal([false, true], history.EnumerateArray().Select(e => e.GetProperty("granted").GetBoolean()));
+        Assert.Equal(2L, await feed.ScalarAsync<long>("select count(*) from ingest.consent_events where account_id = $1", person.Id));
+        var audit = await feed.Get<AuditLog>().ForSubjectAsync("account", person.Id.ToString(), default);
+        Assert.Equal(["consent.grant", "consent.withdraw"], audit.Select(e => e.Action));
+    }
+
+    [Fact]
+    public async Task A_bad_consent_change_is_refused_and_records_nothing()
+    {
+        var person = await feed.SignUpAsync();
+
+        var response = await feed.Client(person.Token).PutAsJsonAsync("/api/v1/me/consent", new { purpose = "selling.data", granted = true });
+
+        var problem = await response.AssertProblemAsync(400, "validation-failed");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("purpose", out _));
+        Assert.Equal(0L, await feed.ScalarAsync<long>("select count(*) from ingest.consent_events where account_id = $1", person.Id));
+    }
+
+    [Fact]
+    public async Task Consent_needs_a_signed_in_person()
+    {
+        var response = await feed.Client().PutAsJsonAsync("/api/v1/me/consent", new { purpose = "cawg.ai_training", granted = true, termsVersion = "1" });
+
+        await response.AssertProblemAsync(401, "unauthorized");
+    }
+}
+
+public sealed class HostEndpointsTests(FeedFixture feed) : IClassFixture<FeedFixture>
+{
+    [Fact]
+    public async Task Health_alive_and_the_OpenAPI_document_answer()
+    {
+        var client = feed.Client();
+
+        var health = await client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode);
+        var openApi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/v1/posts", out _));
+        var reference = await client.GetAsync("/scalar/");
+        Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+        Assert.Contains("openapi/v1.json", await reference.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Health_reports_unready_when_a_migration_is_missing()
+    {
+        await feed.ExecuteAsync("delete from aisocial_meta.migrations where script = '0004_consent.sql'");
+        try
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await feed.Client().GetAsync("/health")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await feed.Client().GetAsync("/alive")).StatusCode);
+        }
+        finally
+        {
+            await feed.ExecuteAsync(
+                "insert into aisocial_meta.migrations (module, script, checksum) select 'ingest', '0004_consent.sql', $1",
+                Ingest.Extensions.Migrations.LoadScripts().Single(s => s.Name == "0004_consent.sql").Checksum);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using AiSocial.Export.Datasets;
+using AiSocial.Export.Runs;
+using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
+using AiSocial.Moderation.Review;
+using AiSocial.Moderation.Scanning;
+using AiSocial.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AiSocial.Feed.Tests;
+
+public sealed class OnePostEndToEndTests(FeedFixture feed) : IClassFixture<FeedFixture>
+{
+    [Fact]
+    public async Task A_post_travels_from_upload_through_scan_and_review_to_a_Parquet_row_DuckDB_reads()
+    {
+        var author = await feed.SignUpAsync();
+        var bystander = await feed.SignUpAsync(); // never says yes to training
+        var consent = await feed.Client(author.Token).PutAsJsonAsync("/api/v1/me/consent",
+            new { purpose = "cawg.ai_training", granted = true, termsVersion = "2026-11" });
+        Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
+
+        var image = TestImages.Png(160, 120, seed: 9001);
+        var upload = await feed.PostImageAsync(author.Token, "e2e-1", image, "a paper boat on a puddle, end to end");
+        var bystanderUpload = await feed.PostImageAsync(bystander.Token, "e2e-2", TestImages.Png(seed: 9002), "not for training");
+        Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
+        var postId = (await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var bystanderPostId = (await bystanderUpload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.NotFound, (await feed.Client().GetAsync($"/api/v1/posts/{postId}")).StatusCode);
+
+        // Scanned: a signal, and a task in the review queue.
+        while ((await feed.Worker.GetRequiredService<PostScanner>().ScanBatchAsync(default)).Leased > 0)
+        {
+        }
+
+        var queue = feed.Worker.GetRequiredService<ReviewQueue>();
+        var open = (await queue.ListOpenAsync(0, 100, default)).Items;
+        var task = Assert.Single(open, i => i.Post.Id == postId);
+        Assert.NotEmpty(task.Signals);
+        Assert.Equal(HttpStatusCode.NotFound, (await feed.Client().GetAsync($"/api/v1/posts/{postId}")).StatusCode);
+
+        // Reviewed: a moderator approves both.
+        var moderator = await feed.CreateAccountAsync(Roles.Moderator);
+        foreach (var item in open.Where(i => i.Post.Id == postId || i.Post.Id == bystanderPostId))
+        {
+            await queue.DecideAsync(item.TaskId, new Actor(moderator.Id, moderator.Handle), ReviewDecision.Approve, shownBlurred: false, null, default);
+        }
+
+        // Published: anyone sees it, on the timeline too, with its image.
+        var published = await feed.Client().GetFromJsonAsync<JsonElement>($"/api/v1/posts/{postId}");
+        Assert.Equal("published", published.GetProperty("status").GetString());
+        var timeline = await feed.Client().GetFromJsonAsync<JsonElement>("/api/v1/timelines/public?limit=100");
+        Assert.Contains(timeline.GetProperty("items").EnumerateArray(), p => p.GetProperty("id").GetGuid() == postId);
+        Assert.Equal(image, await feed.Client().GetByteArrayAsync(published.GetProperty("imageUrl").GetString()));
+
+        // Exported: one row for the consenting author's post, none for the other.
+        await feed.Worker.GetRequiredService<DatasetCatalog>().EnsureAsync(Actor.System("test"), "e2e", "end to end", ConsentPurposes.AiTraining, default);
+        var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-e2e-").FullName, "out");
+        var run = await feed.Worker.GetRequiredService<DatasetExporter>().RunAsync("e2e", output, Actor.System("test"), null, default);
+
+        var rows = await DuckDb.QueryAsync(
+            $"select id, prompt, moderation_label, sha256(image.bytes) as sha256 from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");
+        var row = Assert.Single(rows);
+        Assert.Equal(postId.ToString(), row.GetProperty("id").GetString());
+        Assert.Equal("a paper boat on a puddle, end to end", row.GetProperty("prompt").GetString());
+        Assert.Equal("approve", row.GetProperty("moderation_label").GetString());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(image)), row.GetProperty("sha256").GetString());
+        Assert.Equal(1, run.Manifest.Excluded[ExclusionReasons.NoConsent]);
+    }
+}

@@ -1,0 +1,108 @@
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.Checks;
+using AiSocial.Moderation.HashBanks;
+using AiSocial.Moderation.Review;
+using AiSocial.Moderation.Scanning;
+using AiSocial.Testing;
+
+namespace AiSocial.Moderation.Tests;
+
+public sealed class PostScannerTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+{
+    private PostScanner Scanner => platform.Get<PostScanner>();
+
+    private async Task ScanAllAsync()
+    {
+        while ((await Scanner.ScanBatchAsync(default)).Leased > 0)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task A_post_in_no_bank_gets_its_signal_and_waits_for_a_reviewer()
+    {
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id);
+
+        await ScanAllAsync();
+
+        var signal = Assert.Single((await platform.Get<SignalStore>().ForPostsAsync([post.Id], default))[post.Id]);
+        Assert.Equal((HashBankCheck.SourceName, HashBankCheck.MatchCategory, 0.0), (signal.Source, signal.Category, signal.Score));
+        Assert.Equal("new-post", await platform.ScalarAsync<string>("select reason from moderation.review_tasks where post_id = $1 and state = 'open'", post.Id));
+        Assert.Equal(PostStatus.Pending, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
+        Assert.True(await platform.ScalarAsync<bool>("select completed_at is not null from ingest.outbox where subject_id = $1", post.Id));
+    }
+
+    [Fact]
+    public async Task A_post_whose_image_is_in_a_hash_bank_is_rejected_with_a_policy_label_and_never_queued()
+    {
+        var image = TestImages.Png(seed: 4242);
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image));
+        await platform.Get<HashBank>().AddAsync(Actor.System("test"), "known-bad", sha256, "test entry", default);
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, image);
+
+        await ScanAllAsync();
+
+        Assert.Equal(PostStatus.Rejected, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
+        var label = Assert.Single(await platform.Get<LabelStore>().ForPostAsync(post.Id, default));
+        Assert.Equal(("policy", "reject", (Guid?)null), (label.Source, label.Decision, label.ReviewerId));
+        Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", post.Id));
+        Assert.Contains(await platform.Get<AuditLog>().ForSubjectAsync("post", post.Id.ToString(), default), e => e.Action == "policy.reject");
+    }
+
+    [Fact]
+    public async Task A_scan_cut_off_by_a_crash_is_redone_once_its_lease_expires_without_duplicating_anything()
+    {
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id);
+        await ScanAllAsync();
+        // As if a worker had scanned it and died before committing: the message is leasable again.
+        await platform.ExecuteAsync(
+            "update ingest.outbox set completed_at = null, leased_until = now() - interval '1 second' where subject_id = $1", post.Id);
+        await platform.ExecuteAsync("delete from moderation.review_tasks where post_id = $1", post.Id);
+
+        await ScanAllAsync();
+        await platform.ExecuteAsync(
+            "update ingest.outbox set completed_at = null, leased_until = now() - interval '1 second' where subject_id = $1", post.Id);
+        await ScanAllAsync();
+
+        Assert.Equal(1L, await platform.ScalarAsync<long>("select count(*) from moderation.signals where post_id = $1", post.Id));
+        Assert.Equal(1L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", post.Id));
+    }
+
+    [Fact]
+    public async Task Scanners_running_at_once_scan_each_post_exactly_once()
+    {
+        var author = await platform.CreateAccountAsync();
+        var posts = new List<Post>();
+        for (var i = 0; i < 30; i++)
+        {
+            posts.Add(await platform.SubmitPostAsync(author.Id));
+        }
+
+        // Separate scanner instances, as on separate nodes.
+        var scanners = Enumerable.Range(0, 3).Select(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<PostScanner>(platform.Services)).ToList();
+        await Task.WhenAll(scanners.Select(scanner => Task.Run(async () =>
+        {
+            while ((await scanner.ScanBatchAsync(default)).Leased > 0)
+            {
+            }
+        })));
+
+        var ids = posts.Select(p => p.Id).ToArray();
+        Assert.Equal(30L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = any($1)", ids));
+        Assert.Equal(30L, await platform.ScalarAsync<long>(
+            "select count(*) from ingest.outbox where subject_id = any($1) and attempts = 1 and completed_at is not null", ids));
+    }
+
+    [Fact]
+    public async Task A_post_decided_before_its_scan_is_left_alone()
+    {
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id);
+        await platform.ExecuteAsync("update ingest.posts set status = 'removed' where id = $1", post.Id);
+
+        await ScanAllAsync();
+
+        Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", post.Id));
+        Assert.True(await platform.ScalarAsync<bool>("select completed_at is not null from ingest.outbox where subject_id = $1", post.Id));
+    }
+}

@@ -13,16 +13,17 @@ public sealed class ProgressBar(TextWriter writer) : IDisposable
     public void Report(ExportProgress progress)
     {
         var fraction = progress.Total == 0 ? 1 : Math.Clamp((double)progress.Done / progress.Total, 0, 1);
+        var percent = $"{Math.Floor(fraction * 100),3:0}%";
         var text = $"{progress.Done}/{progress.Total} posts checked, {progress.Included} rows written";
         if (_interactive)
         {
             var filled = (int)Math.Round(fraction * Width);
-            writer.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {fraction,4:P0} {text}   ");
+            writer.Write($"\r[{new string('#', filled)}{new string('.', Width - filled)}] {percent} {text}   ");
             _drawn = true;
         }
         else if (DateTime.UtcNow - _lastPrinted > TimeSpan.FromSeconds(2) || fraction >= 1)
         {
-            writer.WriteLine($"progress: {fraction:P0} {text}");
+            writer.WriteLine($"progress: {percent.TrimStart()} {text}");
             _lastPrinted = DateTime.UtcNow;
         }
     }

@@ -1,0 +1,94 @@
+using System.Text.RegularExpressions;
+using AiSocial.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace AiSocial.AdminConsole.Tests;
+
+/// <summary>The console host in memory on this class's database; the scheduler is off unless a subclass turns it on.</summary>
+public class ConsoleFixture : DatabaseFixture
+{
+    private readonly List<WebApplicationFactory<Program>> _nodes = [];
+
+    public override IServiceProvider Services => _nodes[0].Services;
+
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
+    protected virtual int Nodes => 1;
+
+    protected override Task StartAsync()
+    {
+        var settings = Settings;
+        Configure(settings);
+        for (var i = 0; i < Nodes; i++)
+        {
+            var node = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+            {
+                host.UseEnvironment("Testing");
+                foreach (var (key, value) in settings)
+                {
+                    host.UseSetting(key, value);
+                }
+            });
+            _ = node.Server;
+            _nodes.Add(node);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    protected override async ValueTask StopAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    /// <summary>A browser-like client: keeps cookies, does not follow redirects (tests look at them).</summary>
+    public HttpClient Browser(int node = 0) =>
+        _nodes[node].CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>Fills in and posts the sign-in form the way a browser would, antiforgery token included.</summary>
+    public static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string handle, string password, string returnUrl = "/")
+    {
+        var page = await (await browser.GetAsync($"/signin?ReturnUrl={Uri.EscapeDataString(returnUrl)}")).Content.ReadAsStringAsync();
+        var form = SignInForm.Parse(page);
+        return await browser.PostAsync($"/signin?ReturnUrl={Uri.EscapeDataString(returnUrl)}", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [form.HandleField] = handle,
+            [form.PasswordField] = password,
+            ["_handler"] = form.Handler,
+            ["__RequestVerificationToken"] = form.AntiforgeryToken,
+        }));
+    }
+}
+
+/// <summary>What a browser would send back from the sign-in page: field names, form handler and antiforgery token.</summary>
+public sealed partial record SignInForm(string HandleField, string PasswordField, string Handler, string AntiforgeryToken)
+{
+    [GeneratedRegex("<input\\b[^>]*>")]
+    private static partial Regex InputTags();
+
+    [GeneratedRegex("""([\w-]+)="([^"]*)" """)]
+    private static partial Regex Attributes();
+
+    public static SignInForm Parse(string html)
+    {
+        var inputs = InputTags().Matches(html)
+            .Select(tag => Attributes().Matches(tag.Value.Replace("/>", " />", StringComparison.Ordinal))
+                .ToDictionary(a => a.Groups[1].Value, a => System.Net.WebUtility.HtmlDecode(a.Groups[2].Value)))
+            .ToList();
+        string Find(string attribute, string value, string wanted) => inputs.Single(i => i.GetValueOrDefault(attribute) == value)[wanted];
+        return new SignInForm(Find("id", "handle", "name"), Find("id", "password", "name"), Find("name", "_handler", "value"),
+            Find("name", "__RequestVerificationToken", "value"));
+    }
+
+    /// <summary>The antiforgery token of any form on a page.</summary>
+    public static string AntiforgeryTokenIn(string html) =>
+        Regex.Match(html, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"|value=\"([^\"]+)\"[^>]*name=\"__RequestVerificationToken\"") is { Success: true } match
+            ? match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Value
+            : throw new InvalidOperationException("No antiforgery token on the page.");
+}

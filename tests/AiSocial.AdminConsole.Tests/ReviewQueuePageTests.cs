@@ -1,0 +1,108 @@
+using System.Security.Claims;
+using AiSocial.AdminConsole.Components.Pages.Review;
+using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.Review;
+using AiSocial.Moderation.Scanning;
+using AiSocial.Testing;
+using Bunit;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace AiSocial.AdminConsole.Tests;
+
+/// <summary>The review queue page rendered with bUnit against the real review queue and database.</summary>
+public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixture<PlatformFixture>, IAsyncDisposable
+{
+    private readonly BunitContext _context = new();
+
+    public ValueTask DisposeAsync() => _context.DisposeAsync();
+
+    private async Task<IRenderedComponent<ReviewQueuePage>> RenderAsModeratorAsync()
+    {
+        var moderator = await platform.CreateAccountAsync(Roles.Moderator);
+        _context.Services.AddMudServices();
+        _context.Services.AddSingleton(platform.Get<ReviewQueue>());
+        _context.JSInterop.Mode = JSRuntimeMode.Loose;
+        _context.AddAuthorization()
+            .SetAuthorized(moderator.Handle)
+            .SetRoles(Roles.Moderator)
+            .SetClaims(new Claim(ClaimTypes.NameIdentifier, moderator.Id.ToString()));
+        _context.Render<MudPopoverProvider>(); // the grid's pager opens a popover
+        return _context.Render<ReviewQueuePage>();
+    }
+
+    private async Task<Post> QueuedPostAsync(string prompt)
+    {
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, prompt: prompt);
+        while ((await platform.Get<PostScanner>().ScanBatchAsync(default)).Leased > 0)
+        {
+        }
+
+        return post;
+    }
+
+    private async Task<IReadOnlyList<Moderation.Review.ModerationLabel>> WaitForLabelsAsync(Guid postId)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var labels = await platform.Get<LabelStore>().ForPostAsync(postId, default);
+            if (labels.Count > 0)
+            {
+                return labels;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return [];
+    }
+
+    [Fact]
+    public async Task Media_stays_blurred_until_revealed_and_the_A_key_approves_and_publishes_the_selected_post()
+    {
+        await platform.ExecuteAsync("update moderation.review_tasks set state = 'decided' where state = 'open'");
+        var post = await QueuedPostAsync($"a lantern in fog {Guid.NewGuid():N}");
+        var page = await RenderAsModeratorAsync();
+
+        page.WaitForAssertion(() => Assert.Contains(post.Prompt, page.Markup), TimeSpan.FromSeconds(10));
+        var media = page.Find("[data-testid=review-media]");
+        Assert.Contains("ais-blurred", media.ClassName);
+        Assert.Contains("1 open", page.Find("[data-testid=queue-total]").TextContent);
+
+        media.Click();
+        page.WaitForAssertion(() => Assert.Contains("ais-revealed", page.Find("[data-testid=review-media]").ClassName));
+        await page.Find(".ais-queue").KeyDownAsync(new KeyboardEventArgs { Key = "a" });
+
+        var label = Assert.Single(await WaitForLabelsAsync(post.Id));
+        Assert.Equal(("approve", false), (label.Decision, label.ShownBlurred));
+        Assert.Equal(PostStatus.Published, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
+        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=queue-empty]")), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task The_remove_button_takes_a_post_down_recording_that_it_was_judged_blurred()
+    {
+        await platform.ExecuteAsync("update moderation.review_tasks set state = 'decided' where state = 'open'");
+        var post = await QueuedPostAsync($"a storm over a lighthouse {Guid.NewGuid():N}");
+        var page = await RenderAsModeratorAsync();
+        page.WaitForAssertion(() => Assert.Contains(post.Prompt, page.Markup), TimeSpan.FromSeconds(10));
+
+        page.Find("[data-testid=remove]").Click();
+
+        var label = Assert.Single(await WaitForLabelsAsync(post.Id));
+        Assert.Equal(("remove", true), (label.Decision, label.ShownBlurred));
+        Assert.Equal(PostStatus.Removed, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
+    }
+
+    [Fact]
+    public async Task An_empty_queue_says_so()
+    {
+        await platform.ExecuteAsync("update moderation.review_tasks set state = 'decided' where state = 'open'");
+        var page = await RenderAsModeratorAsync();
+
+        page.WaitForAssertion(() => Assert.Contains("The queue is empty", page.Find("[data-testid=queue-empty]").TextContent), TimeSpan.FromSeconds(10));
+    }
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using AiSocial.Testing;
+
+namespace AiSocial.Cli.Tests;
+
+public sealed record CommandResult(int ExitCode, string Output, string Error);
+
+/// <summary>Runs the built command line against a test database and media root, as ./aisocial does.</summary>
+public static class CommandLine
+{
+    private static string Binary
+    {
+        get
+        {
+            // Same configuration as these tests (bin/<Configuration>/<framework>/).
+            var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var path = Path.Combine(RepositoryRoot.Path, "src", "Cli", "bin", framework.Parent!.Name, framework.Name, "aisocial-cli.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("Build the solution first.", path);
+        }
+    }
+
+    public static async Task<CommandResult> RunAsync(DatabaseFixture platform, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", [Binary, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ConnectionStrings__aisocial"] = platform.ConnectionString;
+        start.Environment["Media__Root"] = platform.MediaRoot;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CommandResult(process.ExitCode, await output, await error);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using AiSocial.Testing;
+
+namespace AiSocial.Cli.Tests;
+
+public sealed class CommandLineTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("aisocial-cli-").FullName;
+
+    private async Task<Dictionary<string, long>> CountsAsync()
+    {
+        var counts = new Dictionary<string, long>();
+        foreach (var table in new[] { "ingest.accounts", "ingest.account_roles", "ingest.posts", "ingest.media", "ingest.consent_events",
+                     "moderation.signals", "moderation.review_tasks", "moderation.labels", "moderation.hash_bank_entries", "export.datasets" })
+        {
+            counts[table] = await platform.ScalarAsync<long>($"select count(*) from {table}");
+        }
+
+        return counts;
+    }
+
+    private async Task SeedAsync()
+    {
+        var seeded = await CommandLine.RunAsync(platform, "seed", "--credentials", Path.Combine(_work, "credentials.json"));
+        Assert.True(seeded.ExitCode == 0, seeded.Error);
+    }
+
+    [Fact]
+    public async Task Seeding_twice_duplicates_nothing_and_keeps_the_demo_passwords()
+    {
+        await SeedAsync();
+        var first = await CountsAsync();
+        var credentials = await File.ReadAllTextAsync(Path.Combine(_work, "credentials.json"));
+
+        await SeedAsync();
+
+        Assert.Equal(first, await CountsAsync());
+        Assert.Equal(credentials, await File.ReadAllTextAsync(Path.Combine(_work, "credentials.json")));
+        Assert.Equal(1L, await platform.ScalarAsync<long>("select count(*) from export.datasets where name = 'demo'"));
+        Assert.True(first["ingest.posts"] > 0 && first["moderation.review_tasks"] > 0 && first["moderation.labels"] > 0);
+        var roles = await platform.ScalarAsync<string[]>("select array_agg(distinct role order by role) from ingest.account_roles");
+        Assert.Equal(["admin", "creator", "ml_engineer", "moderator", "user"], roles);
+        var printed = await CommandLine.RunAsync(platform, "demo-accounts", "--credentials", Path.Combine(_work, "credentials.json"));
+        Assert.Equal(5, printed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task Export_run_writes_the_demo_dataset_reports_it_and_verify_checks_it()
+    {
+        await SeedAsync();
+        var output = Path.Combine(_work, "demo-export");
+
+        var run = await CommandLine.RunAsync(platform, "export", "run", "--dataset", "demo", "--out", output);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("progress: 100%", run.Error); // redirected output gets plain progress lines
+        Assert.Contains("data/train-00000-of-00001.parquet", run.Output);
+        var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "manifest.json"))).RootElement;
+        var rows = await DuckDb.QueryAsync($"select count(*) as n from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");
+        Assert.Equal(manifest.GetProperty("rowsIncluded").GetInt64().ToString(), rows[0].GetProperty("n").ToString());
+        Assert.Contains($"rows:     {manifest.GetProperty("rowsIncluded").GetInt64()}", run.Output);
+
+        var verified = await CommandLine.RunAsync(platform, "export", "verify", output);
+        Assert.Equal(0, verified.ExitCode);
+        await File.AppendAllTextAsync(Path.Combine(output, "data", "train-00000-of-00001.parquet"), "tampered");
+        var tampered = await CommandLine.RunAsync(platform, "export", "verify", output);
+        Assert.Equal(1, tampered.ExitCode);
+        Assert.Contains("FAIL  data/train-00000-of-00001.parquet", tampered.Output);
+
+        var listed = await CommandLine.RunAsync(platform, "export", "list");
+        Assert.Contains("succeeded", listed.Output);
+    }
+
+    [Fact]
+    public async Task Refusals_are_one_clear_line_with_a_non_zero_exit()
+    {
+        await SeedAsync();
+        var existing = Directory.CreateDirectory(Path.Combine(_work, "taken")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(existing, "keep.txt"), "mine");
+
+        var taken = await CommandLine.RunAsync(platform, "export", "run", "--dataset", "demo", "--out", existing);
+        var unknown = await CommandLine.RunAsync(platform, "export", "run", "--dataset", "nope", "--out", Path.Combine(_work, "x"));
+        var missing = await CommandLine.RunAsync(platform, "export", "run", "--out", Path.Combine(_work, "y"));
+
+        Assert.Equal(2, taken.ExitCode);
+        Assert.StartsWith("error: ", taken.Error);
+        Assert.Contains("not empty", taken.Error);
+        Assert.Equal(["keep.txt"], Directory.GetFiles(existing).Select(Path.GetFileName));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("demo", unknown.Error);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("--dataset", missing.Error);
+    }
+}

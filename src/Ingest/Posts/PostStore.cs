@@ -23,6 +23,14 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
         return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
+    /// <summary>The posts with these ids that exist, in one query.</summary>
+    public async Task<IReadOnlyDictionary<Guid, Post>> GetManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"{SelectPost} where p.id = any($1)");
+        command.Parameters.Add(new() { Value = ids.ToArray() });
+        return (await ReadAllAsync(command, cancellationToken)).ToDictionary(p => p.Id);
+    }
+
     /// <summary>A post as <paramref name="viewerId"/> may see it: published, or their own.</summary>
     public async Task<Post?> GetVisibleAsync(Guid id, Guid? viewerId, CancellationToken cancellationToken)
     {

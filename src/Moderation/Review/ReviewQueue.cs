@@ -73,16 +73,12 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, Si
         }
 
         var postIds = rows.Select(r => r.PostId).ToList();
+        var postsById = await posts.GetManyAsync(postIds, cancellationToken);
         var signalsByPost = await signals.ForPostsAsync(postIds, cancellationToken);
-        var items = new List<ReviewItem>();
-        foreach (var row in rows)
-        {
-            if (await posts.GetAsync(row.PostId, cancellationToken) is { } post)
-            {
-                items.Add(new ReviewItem(row.TaskId, post, row.Reason, row.Priority, row.QueuedAt, signalsByPost[row.PostId].ToList()));
-            }
-        }
-
+        var items = rows
+            .Where(row => postsById.ContainsKey(row.PostId))
+            .Select(row => new ReviewItem(row.TaskId, postsById[row.PostId], row.Reason, row.Priority, row.QueuedAt, signalsByPost[row.PostId].ToList()))
+            .ToList();
         return new ReviewPage(items, total);
     }
 

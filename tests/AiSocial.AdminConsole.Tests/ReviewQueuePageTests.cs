@@ -37,9 +37,7 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
     private async Task<Post> QueuedPostAsync(string prompt)
     {
         var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, prompt: prompt);
-        while ((await platform.Get<PostScanner>().ScanBatchAsync(default)).Leased > 0)
-        {
-        }
+        await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 
         return post;
     }

@@ -53,9 +53,7 @@ public sealed class ExportScenario
         var neverAskedPost = await platform.SubmitPostAsync(neverAsked.Id, TestImages.Png(seed: 4), "never asked");
         var withdrawnPost = await platform.SubmitPostAsync(withdrawn.Id, TestImages.Png(seed: 5), "withdrawn");
 
-        while ((await platform.Get<PostScanner>().ScanBatchAsync(default)).Leased > 0)
-        {
-        }
+        await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 
         var queue = platform.Get<ReviewQueue>();
         var toApprove = consentingPublished.Append(neverAskedPost).Append(withdrawnPost).Select(p => p.Id).ToHashSet();

@@ -34,9 +34,7 @@ public sealed class OnePostEndToEndTests(FeedFixture feed) : IClassFixture<FeedF
         Assert.Equal(HttpStatusCode.NotFound, (await feed.Client().GetAsync($"/api/v1/posts/{postId}")).StatusCode);
 
         // Scanned: a signal, and a task in the review queue.
-        while ((await feed.Worker.GetRequiredService<PostScanner>().ScanBatchAsync(default)).Leased > 0)
-        {
-        }
+        await feed.Worker.GetRequiredService<PostScanner>().ScanUntilIdleAsync(default);
 
         var queue = feed.Worker.GetRequiredService<ReviewQueue>();
         var open = (await queue.ListOpenAsync(0, 100, default)).Items;

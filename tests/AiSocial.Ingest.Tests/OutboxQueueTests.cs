@@ -9,13 +9,13 @@ public sealed class OutboxQueueTests(PlatformFixture platform) : IClassFixture<P
 
     private OutboxQueue Queue => platform.Get<OutboxQueue>();
 
-    private async Task<List<Guid>> EnqueueAsync(int count)
+    private async Task<List<Guid>> EnqueueAsync(int count, string topic = Topic)
     {
         var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToList();
         await using var connection = await platform.DataSource.OpenConnectionAsync();
         foreach (var id in ids)
         {
-            await OutboxQueue.EnqueueAsync(connection, Topic, id, default);
+            await OutboxQueue.EnqueueAsync(connection, topic, id, default);
         }
 
         return ids;
@@ -38,10 +38,7 @@ public sealed class OutboxQueueTests(PlatformFixture platform) : IClassFixture<P
     public async Task An_expired_lease_is_taken_again_and_the_old_owner_cannot_complete_it()
     {
         var topic = $"expiring-{Guid.NewGuid():N}";
-        await using (var connection = await platform.DataSource.OpenConnectionAsync())
-        {
-            await OutboxQueue.EnqueueAsync(connection, topic, Guid.NewGuid(), default);
-        }
+        await EnqueueAsync(1, topic);
 
         var first = Assert.Single(await Queue.LeaseAsync(topic, 1, TimeSpan.FromMinutes(1), "crashed", default));
         await platform.ExecuteAsync("update ingest.outbox set leased_until = now() - interval '1 second' where id = $1", first.Id);
@@ -59,10 +56,7 @@ public sealed class OutboxQueueTests(PlatformFixture platform) : IClassFixture<P
     public async Task A_message_given_back_waits_for_its_delay_and_keeps_the_error()
     {
         var topic = $"retry-{Guid.NewGuid():N}";
-        await using (var connection = await platform.DataSource.OpenConnectionAsync())
-        {
-            await OutboxQueue.EnqueueAsync(connection, topic, Guid.NewGuid(), default);
-        }
+        await EnqueueAsync(1, topic);
 
         var message = Assert.Single(await Queue.LeaseAsync(topic, 1, TimeSpan.FromMinutes(1), "w", default));
         await Queue.RetryLaterAsync(message, TimeSpan.FromHours(1), "service down", default);

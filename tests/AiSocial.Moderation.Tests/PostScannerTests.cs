@@ -12,12 +12,7 @@ public sealed class PostScannerTests(PlatformFixture platform) : IClassFixture<P
 {
     private PostScanner Scanner => platform.Get<PostScanner>();
 
-    private async Task ScanAllAsync()
-    {
-        while ((await Scanner.ScanBatchAsync(default)).Leased > 0)
-        {
-        }
-    }
+    private Task ScanAllAsync() => Scanner.ScanUntilIdleAsync(default);
 
     [Fact]
     public async Task A_post_in_no_bank_gets_its_signal_and_waits_for_a_reviewer()
@@ -81,12 +76,7 @@ public sealed class PostScannerTests(PlatformFixture platform) : IClassFixture<P
 
         // Separate scanner instances, as on separate nodes.
         var scanners = Enumerable.Range(0, 3).Select(_ => Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance<PostScanner>(platform.Services)).ToList();
-        await Task.WhenAll(scanners.Select(scanner => Task.Run(async () =>
-        {
-            while ((await scanner.ScanBatchAsync(default)).Leased > 0)
-            {
-            }
-        })));
+        await Task.WhenAll(scanners.Select(scanner => Task.Run(() => scanner.ScanUntilIdleAsync(default))));
 
         var ids = posts.Select(p => p.Id).ToArray();
         Assert.Equal(30L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = any($1)", ids));

@@ -16,9 +16,7 @@ public sealed class ReviewQueueTests(PlatformFixture platform) : IClassFixture<P
     private async Task<(Post Post, Guid TaskId)> QueuedPostAsync()
     {
         var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, prompt: $"prompt {Guid.NewGuid():N}");
-        while ((await platform.Get<PostScanner>().ScanBatchAsync(default)).Leased > 0)
-        {
-        }
+        await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 
         return (post, await platform.ScalarAsync<Guid>("select id from moderation.review_tasks where post_id = $1", post.Id));
     }

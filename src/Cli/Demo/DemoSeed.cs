@@ -79,9 +79,7 @@ public sealed class DemoSeed(
             postIds[post.Seed] = (submitted.Post.Id, post);
         }
 
-        while ((await scanner.ScanBatchAsync(cancellationToken)).Leased > 0)
-        {
-        }
+        await scanner.ScanUntilIdleAsync(cancellationToken);
 
         var moderator = new Actor(ids["demo_moderator"], "demo_moderator");
         var toPublish = postIds.Values.Where(p => p.Demo.Outcome == DemoOutcome.Publish).Select(p => p.Id).ToHashSet();

@@ -10,7 +10,13 @@ using Npgsql;
 
 namespace AiSocial.Moderation.Scanning;
 
-public sealed record ScanReport(int Leased, int Rejected, int QueuedForReview, int Skipped, int Retried);
+public sealed record ScanReport(int Leased, int Rejected, int QueuedForReview, int Skipped, int Retried)
+{
+    public static readonly ScanReport None = new(0, 0, 0, 0, 0);
+
+    public static ScanReport operator +(ScanReport a, ScanReport b) =>
+        new(a.Leased + b.Leased, a.Rejected + b.Rejected, a.QueuedForReview + b.QueuedForReview, a.Skipped + b.Skipped, a.Retried + b.Retried);
+}
 
 /// <summary>
 /// Takes a batch of submitted posts off the outbox under a lease, runs every check, stores the signals and applies
@@ -49,6 +55,21 @@ public sealed class PostScanner(
         }
 
         return new ScanReport(batch.Count, rejected, review, skipped, retried);
+    }
+
+    /// <summary>Scans batch after batch until none is ready. Posts given back to retry wait out their delay, so this ends.</summary>
+    public async Task<ScanReport> ScanUntilIdleAsync(CancellationToken cancellationToken)
+    {
+        var total = ScanReport.None;
+        ScanReport batch;
+        do
+        {
+            batch = await ScanBatchAsync(cancellationToken);
+            total += batch;
+        }
+        while (batch.Leased > 0 && !cancellationToken.IsCancellationRequested);
+
+        return total;
     }
 
     private enum ScanOutcome { Skipped, Rejected, Review, Retry }

@@ -8,12 +8,6 @@ namespace AiSocial.Feed.Tests;
 
 public sealed class PostsApiTests(FeedFixture feed) : IClassFixture<FeedFixture>
 {
-    private async Task<(long Posts, long Media, long Outbox, int Files)> StoredAsync() => (
-        await feed.ScalarAsync<long>("select count(*) from ingest.posts"),
-        await feed.ScalarAsync<long>("select count(*) from ingest.media"),
-        await feed.ScalarAsync<long>("select count(*) from ingest.outbox"),
-        feed.MediaFileCount());
-
     [Fact]
     public async Task Posting_answers_202_pending_and_only_the_author_sees_the_post_until_it_is_published()
     {
@@ -75,24 +69,24 @@ public sealed class PostsApiTests(FeedFixture feed) : IClassFixture<FeedFixture>
     {
         var author = await feed.SignUpAsync();
         var (image, prompt, key) = BadRequests[what];
-        var before = await StoredAsync();
+        var before = await feed.StoredAsync();
 
         var response = await feed.PostImageAsync(author.Token, key, image(), prompt);
 
         var problem = await response.AssertProblemAsync(status, code);
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()), what);
-        Assert.Equal(before, await StoredAsync());
+        Assert.Equal(before, await feed.StoredAsync());
     }
 
     [Fact]
     public async Task A_wrong_token_is_refused_and_stores_nothing()
     {
-        var before = await StoredAsync();
+        var before = await feed.StoredAsync();
 
         var response = await feed.PostImageAsync("ais_not-a-real-token", "k", TestImages.Png(), "prompt");
 
         await response.AssertProblemAsync(401, "invalid-token");
-        Assert.Equal(before, await StoredAsync());
+        Assert.Equal(before, await feed.StoredAsync());
     }
 
     [Fact]
@@ -100,19 +94,19 @@ public sealed class PostsApiTests(FeedFixture feed) : IClassFixture<FeedFixture>
     {
         var author = await feed.SignUpAsync();
         await feed.PostImageAsync(author.Token, "once", TestImages.Png(seed: 3), "original");
-        var before = await StoredAsync();
+        var before = await feed.StoredAsync();
 
         var response = await feed.PostImageAsync(author.Token, "once", TestImages.Png(seed: 4), "different");
 
         await response.AssertProblemAsync(422, "idempotency-key-reused");
-        Assert.Equal(before, await StoredAsync());
+        Assert.Equal(before, await feed.StoredAsync());
     }
 
     [Fact]
     public async Task A_body_larger_than_any_post_is_refused_before_it_is_read()
     {
         var author = await feed.SignUpAsync();
-        var before = await StoredAsync();
+        var before = await feed.StoredAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/posts")
         {
             Content = FeedFixture.PostForm(new byte[30 * 1024 * 1024], "prompt"),
@@ -123,7 +117,7 @@ public sealed class PostsApiTests(FeedFixture feed) : IClassFixture<FeedFixture>
         var response = await feed.Client().SendAsync(request);
 
         await response.AssertProblemAsync(413, "payload-too-large");
-        Assert.Equal(before, await StoredAsync());
+        Assert.Equal(before, await feed.StoredAsync());
     }
 
     [Fact]

@@ -12,12 +12,6 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
     private Task<SubmittedPost> SubmitAsync(Guid author, string key, byte[] image, string prompt = "a red fox", string? caption = null) =>
         Submissions.SubmitAsync(author, key, new PostDraft(prompt, caption), new MemoryStream(image), default);
 
-    private async Task<(long Posts, long Media, long Outbox, int Files)> CountsAsync() => (
-        await platform.ScalarAsync<long>("select count(*) from ingest.posts"),
-        await platform.ScalarAsync<long>("select count(*) from ingest.media"),
-        await platform.ScalarAsync<long>("select count(*) from ingest.outbox"),
-        platform.MediaFileCount());
-
     [Fact]
     public async Task Stores_the_post_pending_with_its_image_by_hash_and_an_outbox_message()
     {
@@ -55,14 +49,14 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
     {
         var author = await platform.CreateAccountAsync();
         await SubmitAsync(author.Id, "reused", TestImages.Png(seed: 13));
-        var before = await CountsAsync();
+        var before = await platform.StoredAsync();
 
         var differentImage = await Assert.ThrowsAsync<RequestRejectedException>(() => SubmitAsync(author.Id, "reused", TestImages.Png(seed: 14)));
         var differentPrompt = await Assert.ThrowsAsync<RequestRejectedException>(() => SubmitAsync(author.Id, "reused", TestImages.Png(seed: 13), "other"));
 
         Assert.Equal(Problems.IdempotencyKeyReused, differentImage.Problem);
         Assert.Equal(Problems.IdempotencyKeyReused, differentPrompt.Problem);
-        Assert.Equal(before, await CountsAsync());
+        Assert.Equal(before, await platform.StoredAsync());
     }
 
     [Fact]
@@ -82,12 +76,12 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
     public async Task One_image_posted_twice_is_stored_once()
     {
         var image = TestImages.Png(seed: 17);
-        var before = await CountsAsync();
+        var before = await platform.StoredAsync();
 
         await SubmitAsync((await platform.CreateAccountAsync()).Id, "x", image);
         await SubmitAsync((await platform.CreateAccountAsync()).Id, "y", image);
 
-        var after = await CountsAsync();
+        var after = await platform.StoredAsync();
         Assert.Equal((before.Posts + 2, before.Media + 1, before.Outbox + 2, before.Files + 1), after);
     }
 
@@ -119,12 +113,12 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
     {
         var (image, prompt, key) = BadRequests[what];
         var author = await platform.CreateAccountAsync();
-        var before = await CountsAsync();
+        var before = await platform.StoredAsync();
 
         var error = await Assert.ThrowsAnyAsync<RequestRejectedException>(() =>
             Submissions.SubmitAsync(author.Id, key, new PostDraft(prompt, null), new MemoryStream(image()), default));
 
         Assert.True(code == error.Problem.Code, $"{what}: expected {code}, got {error.Problem.Code} ({error.Message})");
-        Assert.Equal(before, await CountsAsync());
+        Assert.Equal(before, await platform.StoredAsync());
     }
 }

@@ -90,6 +90,13 @@ public abstract class DatabaseFixture : IAsyncLifetime
     }
 
     public int MediaFileCount() => Directory.EnumerateFiles(MediaRoot, "*", SearchOption.AllDirectories).Count();
+
+    /// <summary>Everything a post submission writes; a refused request must leave all of it unchanged.</summary>
+    public async Task<(long Posts, long Media, long Outbox, int Files)> StoredAsync() => (
+        await ScalarAsync<long>("select count(*) from ingest.posts"),
+        await ScalarAsync<long>("select count(*) from ingest.media"),
+        await ScalarAsync<long>("select count(*) from ingest.outbox"),
+        MediaFileCount());
 }
 
 /// <summary>The platform's services in a generic host that is built but not started: what the command line uses.</summary>

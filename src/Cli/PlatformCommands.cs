@@ -45,7 +45,7 @@ public static class PlatformCommands
                 return 2;
             }
 
-            foreach (var account in await DemoCredentials.LoadOrCreateAsync(file.FullName, cancellationToken))
+            foreach (var account in await DemoCredentials.LoadAsync(file.FullName, cancellationToken))
             {
                 Console.WriteLine($"{account.Role,-12} {account.Handle,-16} {account.Password}");
             }

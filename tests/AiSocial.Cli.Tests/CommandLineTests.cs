@@ -40,8 +40,10 @@ public sealed class CommandLineTests(PlatformFixture platform) : IClassFixture<P
         Assert.True(first["ingest.posts"] > 0 && first["moderation.review_tasks"] > 0 && first["moderation.labels"] > 0);
         var roles = await platform.ScalarAsync<string[]>("select array_agg(distinct role order by role) from ingest.account_roles");
         Assert.Equal(["admin", "creator", "ml_engineer", "moderator", "user"], roles);
+        var saved = new FileInfo(Path.Combine(_work, "credentials.json")).LastWriteTimeUtc;
         var printed = await CommandLine.RunAsync(platform, "demo-accounts", "--credentials", Path.Combine(_work, "credentials.json"));
         Assert.Equal(5, printed.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(saved, new FileInfo(Path.Combine(_work, "credentials.json")).LastWriteTimeUtc); // printing writes nothing
     }
 
     [Fact]

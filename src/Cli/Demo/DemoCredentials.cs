@@ -20,11 +20,13 @@ public static class DemoCredentials
         ("demo_ml", "Demo ML Engineer", "ml_engineer"),
     ];
 
+    /// <summary>The saved accounts, as the last seed left them; nothing is created or written.</summary>
+    public static async Task<IReadOnlyList<DemoAccount>> LoadAsync(string path, CancellationToken cancellationToken) =>
+        JsonSerializer.Deserialize<List<DemoAccount>>(await File.ReadAllTextAsync(path, cancellationToken)) ?? [];
+
     public static async Task<IReadOnlyList<DemoAccount>> LoadOrCreateAsync(string path, CancellationToken cancellationToken)
     {
-        var saved = File.Exists(path)
-            ? JsonSerializer.Deserialize<List<DemoAccount>>(await File.ReadAllTextAsync(path, cancellationToken)) ?? []
-            : [];
+        var saved = File.Exists(path) ? await LoadAsync(path, cancellationToken) : [];
         var accounts = Accounts
             .Select(a => saved.FirstOrDefault(s => s.Handle == a.Handle) is { Password.Length: >= 10 } known
                 ? known with { DisplayName = a.DisplayName, Role = a.Role }

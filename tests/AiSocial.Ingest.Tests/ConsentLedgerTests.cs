@@ -70,10 +70,7 @@ public sealed class AuditLogTests(PlatformFixture platform) : IClassFixture<Plat
     public async Task Entries_can_be_added_but_never_changed_or_removed()
     {
         var subject = Guid.NewGuid().ToString();
-        await using (var connection = await platform.DataSource.OpenConnectionAsync())
-        {
-            await platform.Get<AuditLog>().AppendAsync(connection, Actor.System("test"), "test.action", "thing", subject, new { n = 1 }, default);
-        }
+        await platform.Get<AuditLog>().AppendAsync(Actor.System("test"), "test.action", "thing", subject, new { n = 1 }, default);
 
         await Assert.ThrowsAsync<PostgresException>(() => platform.ExecuteAsync("update ingest.audit_log set action = 'x' where subject_id = $1", subject));
         await Assert.ThrowsAsync<PostgresException>(() => platform.ExecuteAsync("delete from ingest.audit_log where subject_id = $1", subject));

@@ -3,7 +3,6 @@ using AiSocial.Ingest.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace AiSocial.AdminConsole.Account;
 
@@ -17,14 +16,10 @@ public static class AccountEndpoints
         return endpoints;
     }
 
-    private static async Task<RedirectHttpResult> SignOut(HttpContext context, NpgsqlDataSource dataSource, AuditLog audit,
-        [Microsoft.AspNetCore.Mvc.FromForm] string? reason)
+    private static async Task<RedirectHttpResult> SignOut(HttpContext context, AuditLog audit, [Microsoft.AspNetCore.Mvc.FromForm] string? reason)
     {
-        await using (var connection = await dataSource.OpenConnectionAsync(context.RequestAborted))
-        {
-            await audit.AppendAsync(connection, context.User.ToActor(), "staff.signout", "account", context.User.AccountId().ToString(),
-                new { reason }, context.RequestAborted);
-        }
+        await audit.AppendAsync(context.User.ToActor(), "staff.signout", "account", context.User.AccountId().ToString(), new { reason },
+            context.RequestAborted);
 
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return TypedResults.LocalRedirect("/signin");

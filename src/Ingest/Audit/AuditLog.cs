@@ -35,6 +35,13 @@ public sealed class AuditLog(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Records an action that changes nothing else, on a connection of its own.</summary>
+    public async Task AppendAsync(Actor actor, string action, string subjectType, string subjectId, object? detail, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await AppendAsync(connection, actor, action, subjectType, subjectId, detail, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<AuditEntry>> ForSubjectAsync(string subjectType, string subjectId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(

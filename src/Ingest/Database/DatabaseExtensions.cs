@@ -8,7 +8,7 @@ namespace AiSocial.Ingest.Database;
 public static class DatabaseExtensions
 {
     /// <summary>One shared data source, the migration runner (run at start-up) and the readiness check.</summary>
-    public static IHostApplicationBuilder AddAiSocialDatabase(this IHostApplicationBuilder builder, bool migrateAtStartup = true)
+    public static IHostApplicationBuilder AddAiSocialDatabase(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.TryAddSingleton(_ =>
@@ -19,7 +19,7 @@ public static class DatabaseExtensions
             return dataSourceBuilder.Build();
         });
         services.TryAddSingleton<MigrationRunner>();
-        if (migrateAtStartup && !services.Any(d => d.ImplementationType == typeof(MigrationsAtStartup)))
+        if (!services.Any(d => d.ImplementationType == typeof(MigrationsAtStartup)))
         {
             services.AddHostedService<MigrationsAtStartup>();
         }

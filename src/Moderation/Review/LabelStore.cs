@@ -51,8 +51,8 @@ public sealed class LabelStore(NpgsqlDataSource dataSource)
     public static async Task<Dictionary<Guid, ModerationLabel>> LatestAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            """
-            select distinct on (post_id) id, post_id, source, reviewer_id, decision, policy_version, shown_blurred, created_at
+            $"""
+            select distinct on (post_id) {Columns}
             from moderation.labels order by post_id, id desc
             """, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -69,8 +69,8 @@ public sealed class LabelStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ModerationLabel>> ForPostAsync(Guid postId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            """
-            select id, post_id, source, reviewer_id, decision, policy_version, shown_blurred, created_at
+            $"""
+            select {Columns}
             from moderation.labels where post_id = $1 order by id
             """);
         command.Parameters.Add(new() { Value = postId });
@@ -83,6 +83,8 @@ public sealed class LabelStore(NpgsqlDataSource dataSource)
 
         return labels;
     }
+
+    private const string Columns = "id, post_id, source, reviewer_id, decision, policy_version, shown_blurred, created_at";
 
     private static ModerationLabel Read(NpgsqlDataReader reader) =>
         new(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),

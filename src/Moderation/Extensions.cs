@@ -27,6 +27,7 @@ public static class Extensions
         services.AddOptions<ModerationOptions>().BindConfiguration(ModerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<HashBank>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, HashBankCheck>());
+        services.TryAddSingleton<CheckRunner>();
         services.TryAddSingleton<ModerationPolicy>();
         services.TryAddSingleton<SignalStore>();
         services.TryAddSingleton<LabelStore>();

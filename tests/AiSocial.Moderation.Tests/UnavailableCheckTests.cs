@@ -16,11 +16,13 @@ public sealed class ControllableCheck : IPostCheck
 
     public string Source => "test.controllable";
 
+    public CheckReads Reads => CheckReads.Text;
+
     public bool Required => true;
 
     public TimeSpan Timeout => TimeSpan.FromMilliseconds(300);
 
-    public async Task<IReadOnlyList<Signal>> RunAsync(Post post, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Signal>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
         switch (Behaviour)
         {

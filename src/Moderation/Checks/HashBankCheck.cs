@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.HashBanks;
 
 namespace AiSocial.Moderation.Checks;
@@ -12,13 +11,15 @@ public sealed class HashBankCheck(HashBank hashBank) : IPostCheck
 
     public string Source => SourceName;
 
+    public CheckReads Reads => CheckReads.Image;
+
     public bool Required => true;
 
     public TimeSpan Timeout => TimeSpan.FromSeconds(10);
 
-    public async Task<IReadOnlyList<Signal>> RunAsync(Post post, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Signal>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
-        var matches = await hashBank.FindBySha256Async(post.Media.Sha256, cancellationToken);
+        var matches = await hashBank.FindBySha256Async(subject.MediaSha256, cancellationToken);
         var detail = JsonSerializer.SerializeToElement(new { banks = matches.Select(m => m.Bank).ToArray(), reasons = matches.Select(m => m.Reason).ToArray() });
         return [new Signal(Source, "1", MatchCategory, matches.Count > 0 ? 1.0 : 0.0, detail)];
     }

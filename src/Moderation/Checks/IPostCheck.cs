@@ -1,22 +1,34 @@
 using System.Text.Json;
-using AiSocial.Ingest.Posts;
 
 namespace AiSocial.Moderation.Checks;
 
 /// <summary>One observation about a post: which check, which model version, what category, how strongly (0–1).</summary>
 public sealed record Signal(string Source, string ModelVersion, string Category, double Score, JsonElement? Detail = null);
 
-/// <summary>A check run against each new post. A check that fails or times out is <em>unavailable</em>, never a low score.</summary>
+/// <summary>What a check looks at. Image checks run first; text checks then see the post's text plus any text they found in the image.</summary>
+[Flags]
+public enum CheckReads
+{
+    Image = 1,
+    Text = 2,
+}
+
+/// <summary>
+/// A check run against each new post (and by <c>aisocial models check</c> against files). A check that fails or
+/// times out is <em>unavailable</em>, never a low score: it throws, and the runner records why.
+/// </summary>
 public interface IPostCheck
 {
     string Source { get; }
+
+    CheckReads Reads { get; }
 
     /// <summary>A post is not decided while a required check is unavailable.</summary>
     bool Required { get; }
 
     TimeSpan Timeout { get; }
 
-    Task<IReadOnlyList<Signal>> RunAsync(Post post, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Signal>> RunAsync(CheckSubject subject, CancellationToken cancellationToken);
 }
 
 /// <summary>What running a check produced: signals, or the reason it could not run.</summary>

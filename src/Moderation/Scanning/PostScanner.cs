@@ -1,4 +1,5 @@
 using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Checks;
@@ -27,7 +28,8 @@ public sealed class PostScanner(
     NpgsqlDataSource dataSource,
     OutboxQueue outbox,
     PostStore posts,
-    IEnumerable<IPostCheck> checks,
+    MediaStore media,
+    CheckRunner checks,
     ModerationPolicy policy,
     AuditLog audit,
     IOptions<ModerationOptions> options,
@@ -35,7 +37,6 @@ public sealed class PostScanner(
 {
     private static readonly Actor Scanner = Actor.System("scan");
     private readonly ModerationOptions _options = options.Value;
-    private readonly IReadOnlyList<IPostCheck> _checks = checks.ToList();
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     public async Task<ScanReport> ScanBatchAsync(CancellationToken cancellationToken)
@@ -83,7 +84,8 @@ public sealed class PostScanner(
             return ScanOutcome.Skipped;
         }
 
-        var results = await Task.WhenAll(_checks.Select(check => RunCheckAsync(check, post, cancellationToken)));
+        using var subject = CheckSubject.ForPost(post, await media.ReadAllBytesAsync(post.Media.Sha256, cancellationToken));
+        var results = await checks.RunAsync(subject, cancellationToken);
         var unavailable = results.Where(r => !r.Available && r.Check.Required).Select(r => r.Check.Source).ToList();
         if (unavailable.Count > 0 && message.Attempts < _options.MaxCheckAttempts)
         {
@@ -125,24 +127,6 @@ public sealed class PostScanner(
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Post {PostId}: {Action} ({Reason})", post.Id, decision.Action, decision.Reason);
         return decision.Action == PolicyAction.Reject ? ScanOutcome.Rejected : ScanOutcome.Review;
-    }
-
-    private static async Task<CheckResult> RunCheckAsync(IPostCheck check, Post post, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(check.Timeout);
-        try
-        {
-            return new CheckResult(check, await check.RunAsync(post, timeout.Token), null);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new CheckResult(check, [], $"timed out after {check.Timeout.TotalSeconds:0.#} s");
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            return new CheckResult(check, [], exception.Message);
-        }
     }
 
     private async Task CompleteAloneAsync(OutboxMessage message, CancellationToken cancellationToken)

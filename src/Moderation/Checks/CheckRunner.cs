@@ -1,0 +1,43 @@
+namespace AiSocial.Moderation.Checks;
+
+/// <summary>
+/// Runs every registered check against a subject: image checks together, then text checks (which then also see the
+/// text the image checks found). Each check gets its own timeout; one that throws or times out is reported
+/// unavailable with the reason, and never contributes a score.
+/// </summary>
+public sealed class CheckRunner(IEnumerable<IPostCheck> checks)
+{
+    private readonly IReadOnlyList<IPostCheck> _checks = [.. checks];
+
+    public IReadOnlyList<IPostCheck> Checks => _checks;
+
+    public async Task<IReadOnlyList<CheckResult>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
+    {
+        var imageChecks = _checks.Where(c => c.Reads.HasFlag(CheckReads.Image));
+        var textOnlyChecks = _checks.Where(c => !c.Reads.HasFlag(CheckReads.Image));
+        var results = new List<CheckResult>(_checks.Count);
+        results.AddRange(await Task.WhenAll(imageChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
+        results.AddRange(await Task.WhenAll(textOnlyChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
+        return results;
+    }
+
+    private static async Task<CheckResult> RunOneAsync(IPostCheck check, CheckSubject subject, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(check.Timeout);
+        try
+        {
+            // Model inference is synchronous CPU work; run it off the caller's thread so the timeout can fire.
+            var signals = await Task.Run(() => check.RunAsync(subject, timeout.Token), timeout.Token).WaitAsync(timeout.Token);
+            return new CheckResult(check, signals, null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new CheckResult(check, [], $"timed out after {check.Timeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return new CheckResult(check, [], $"{exception.GetType().Name}: {exception.Message}");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using AiSocial.Ingest.Posts;
+using SkiaSharp;
+
+namespace AiSocial.Moderation.Checks;
+
+/// <summary>A piece of text checks may read, and where it came from (prompt, caption, ocr).</summary>
+public sealed record SubjectText(string Field, string Text);
+
+/// <summary>
+/// The thing being checked: an image (decoded once, on first use, shared by every image check) and its texts. Image
+/// checks may add text they find (OCR) before the text checks run.
+/// </summary>
+public sealed class CheckSubject : IDisposable
+{
+    private readonly Lazy<SKBitmap> _image;
+    private readonly ConcurrentQueue<SubjectText> _texts;
+
+    public CheckSubject(string mediaSha256, byte[] imageBytes, IEnumerable<SubjectText> texts)
+    {
+        MediaSha256 = mediaSha256;
+        ImageBytes = imageBytes;
+        _image = new Lazy<SKBitmap>(() => Decode(imageBytes), LazyThreadSafetyMode.ExecutionAndPublication);
+        _texts = new ConcurrentQueue<SubjectText>(texts.Where(t => !string.IsNullOrWhiteSpace(t.Text)));
+    }
+
+    public static CheckSubject ForPost(Post post, byte[] imageBytes) =>
+        new(post.Media.Sha256, imageBytes, [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? "")]);
+
+    public string MediaSha256 { get; }
+
+    public byte[] ImageBytes { get; }
+
+    /// <summary>The image decoded to 8-bit RGBA (unpremultiplied). Do not dispose it; the subject owns it.</summary>
+    public SKBitmap Image => _image.Value;
+
+    public IReadOnlyList<SubjectText> Texts => _texts.ToArray();
+
+    public void AddText(string field, string text)
+    {
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            _texts.Enqueue(new SubjectText(field, text));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_image.IsValueCreated)
+        {
+            _image.Value.Dispose();
+        }
+    }
+
+    private static SKBitmap Decode(byte[] bytes)
+    {
+        using var codec = SKCodec.Create(new SKMemoryStream(bytes)) ?? throw new InvalidDataException("The image cannot be decoded.");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        {
+            bitmap.Dispose();
+            throw new InvalidDataException($"The image cannot be decoded ({result}).");
+        }
+
+        return bitmap;
+    }
+}

@@ -6,4 +6,5 @@ root.Subcommands.Add(PlatformCommands.Migrate());
 root.Subcommands.Add(PlatformCommands.Seed());
 root.Subcommands.Add(PlatformCommands.DemoAccounts());
 root.Subcommands.Add(ExportCommands.Create());
+root.Subcommands.Add(ModelCommands.Create());
 return await root.Parse(args).InvokeAsync();

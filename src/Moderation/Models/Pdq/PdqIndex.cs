@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 
 namespace AiSocial.Moderation.Models.Pdq;
@@ -124,26 +125,49 @@ public sealed class PdqIndex
 
     private void Probe(PdqHash query, int maxDistance, int radius, ref List<PdqMatch>? matches)
     {
-        var hashes = _hashes;
+        var (hashes, ids) = (_hashes, _ids);
         var probes = ProbeMasks.AsSpan(0, ProbeCounts[radius]);
-        for (var chunk = 0; chunk < Chunks; chunk++)
+        var candidates = ArrayPool<int>.Shared.Rent(4096);
+        try
         {
-            var value = query.Chunk(chunk);
-            var starts = _starts.AsSpan(chunk * (ChunkValues + 1), ChunkValues + 1);
-            var positions = _positions.AsSpan(chunk * _indexed, _indexed);
-            foreach (var mask in probes)
+            for (var chunk = 0; chunk < Chunks; chunk++)
             {
-                var probe = value ^ mask;
-                foreach (var position in positions[starts[probe]..starts[probe + 1]])
+                // Gather the chunk's candidates first, then check them in one tight loop: the hash reads, which miss the
+                // cache, then overlap instead of waiting on one another.
+                var value = query.Chunk(chunk);
+                var starts = _starts.AsSpan(chunk * (ChunkValues + 1), ChunkValues + 1);
+                var positions = _positions.AsSpan(chunk * _indexed, _indexed);
+                var count = 0;
+                foreach (var mask in probes)
+                {
+                    var probe = value ^ mask;
+                    var run = positions[starts[probe]..starts[probe + 1]];
+                    if (count + run.Length > candidates.Length)
+                    {
+                        var larger = ArrayPool<int>.Shared.Rent(Math.Max(2 * candidates.Length, count + run.Length));
+                        candidates.AsSpan(0, count).CopyTo(larger);
+                        ArrayPool<int>.Shared.Return(candidates);
+                        candidates = larger;
+                    }
+
+                    run.CopyTo(candidates.AsSpan(count));
+                    count += run.Length;
+                }
+
+                foreach (var position in candidates.AsSpan(0, count))
                 {
                     var distance = query.DistanceTo(hashes[position]);
                     // An entry close enough to be found through an earlier chunk was reported there.
                     if (distance <= maxDistance && !FoundEarlier(query, hashes[position], chunk, radius))
                     {
-                        (matches ??= []).Add(new PdqMatch(_ids[position], hashes[position], distance));
+                        (matches ??= []).Add(new PdqMatch(ids[position], hashes[position], distance));
                     }
                 }
             }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(candidates);
         }
     }
 

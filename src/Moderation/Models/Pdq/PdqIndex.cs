@@ -13,8 +13,9 @@ public readonly record struct PdqMatch(long Id, PdqHash Hash, int Distance);
 /// of the query's finds all of them; candidates are then checked on all 256 bits. For the usual distance 31, r is 1:
 /// 17 probes per table. Distances of 48 and more (r ≥ 3) are answered by a linear scan.
 /// <para>
-/// Thread-safe: any number of <see cref="Find"/> calls may run while <see cref="Add"/> or <see cref="AddRange"/> run;
-/// a reader sees every entry whose add had returned before its call began.
+/// Thread-safe: <see cref="Find"/> calls run concurrently with one another and see every entry whose add returned
+/// before they began; an add excludes them while it runs (briefly, unless it rebuilds the tables: about 0.3 s of CPU
+/// at a million entries, once per 1/32 growth).
 /// </para>
 /// </summary>
 public sealed class PdqIndex
@@ -73,7 +74,7 @@ public sealed class PdqIndex
             hashes.CopyTo(_hashes.AsSpan(_count));
             ids.CopyTo(_ids.AsSpan(_count));
             _count += hashes.Length;
-            // A tail of up to 1/32 of the indexed entries (at least 4096) costs a query about as much as its probes.
+            // A tail of up to 1/32 of the indexed entries (at least 4096) costs a query less than its probes do.
             if (_count - _indexed > Math.Max(4096, _indexed / 32))
             {
                 Rebuild();

@@ -27,6 +27,8 @@ public static class Extensions
         services.AddOptions<ModerationOptions>().BindConfiguration(ModerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<HashBank>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, HashBankCheck>());
+        services.TryAddSingleton<PdqBankIndex>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, PdqHashBankCheck>());
         services.TryAddSingleton<CheckRunner>();
         services.TryAddSingleton<ModerationPolicy>();
         services.TryAddSingleton<SignalStore>();

@@ -1,12 +1,16 @@
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Media;
+using AiSocial.Moderation.Models.Pdq;
 using Npgsql;
 
 namespace AiSocial.Moderation.HashBanks;
 
 public sealed record HashBankEntry(long Id, string Bank, string Sha256, string Reason, string AddedBy, DateTimeOffset AddedAt);
 
-/// <summary>Banks of known-bad media, by exact SHA-256. Adding an entry is a staff action and is audited.</summary>
+/// <summary>
+/// Banks of known-bad media, by exact SHA-256 or by PDQ perceptual hash (see <see cref="PdqBankIndex"/>). Adding an
+/// entry is a staff action and is audited.
+/// </summary>
 public sealed class HashBank(NpgsqlDataSource dataSource, AuditLog audit)
 {
     public async Task<bool> AddAsync(Actor actor, string bank, string sha256, string reason, CancellationToken cancellationToken)
@@ -31,6 +35,37 @@ public sealed class HashBank(NpgsqlDataSource dataSource, AuditLog audit)
         if (added)
         {
             await audit.AppendAsync(connection, actor, "hashbank.add", "media", sha256, new { bank, reason }, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    /// <summary>Adds a PDQ hash given as 64 hex digits; anything else is a validation error.</summary>
+    public Task<bool> AddPdqAsync(Actor actor, string bank, string pdqHex, string reason, CancellationToken cancellationToken) =>
+        PdqHash.TryParse(pdqHex, out var hash)
+            ? AddPdqAsync(actor, bank, hash, reason, cancellationToken)
+            : throw Ingest.ValidationFailedException.For("pdq", $"Expected {PdqHash.HexLength} hex characters.");
+
+    /// <summary>Adds a PDQ hash to a bank; false when the bank already holds it.</summary>
+    public async Task<bool> AddPdqAsync(Actor actor, string bank, PdqHash pdq, string reason, CancellationToken cancellationToken)
+    {
+        var hex = pdq.ToHex();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            insert into moderation.pdq_bank_entries (bank, pdq, reason, added_by) values ($1, $2, $3, $4)
+            on conflict (bank, pdq) do nothing
+            """, connection);
+        command.Parameters.Add(new() { Value = bank });
+        command.Parameters.Add(new() { Value = hex });
+        command.Parameters.Add(new() { Value = reason });
+        command.Parameters.Add(new() { Value = actor.Name });
+        var added = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (added)
+        {
+            await audit.AppendAsync(connection, actor, "hashbank.add_pdq", "pdq", hex, new { bank, reason }, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

@@ -14,8 +14,8 @@ public enum PolicyAction
 public sealed record PolicyDecision(PolicyAction Action, string Reason, int Priority, string PolicyVersion);
 
 /// <summary>
-/// The baseline policy: media in a hash bank is rejected; everything else waits for a reviewer, because no
-/// classifier is trusted to publish on its own yet.
+/// The baseline policy: media in a hash bank (exact or PDQ) is rejected; everything else waits for a reviewer,
+/// because no classifier is trusted to publish on its own yet.
 /// </summary>
 public sealed class ModerationPolicy
 {
@@ -23,7 +23,8 @@ public sealed class ModerationPolicy
 
     public PolicyDecision Evaluate(IReadOnlyList<Signal> signals, IReadOnlyList<string> unavailableChecks)
     {
-        if (signals.Any(s => s.Source == HashBankCheck.SourceName && s.Category == HashBankCheck.MatchCategory && s.Score >= 1.0))
+        if (signals.Any(s => (s.Source is HashBankCheck.SourceName or PdqHashBankCheck.SourceName)
+            && s.Category == HashBankCheck.MatchCategory && s.Score >= 1.0))
         {
             return new PolicyDecision(PolicyAction.Reject, "hash-bank-match", 100, Version);
         }

@@ -3,6 +3,7 @@ using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.HashBanks;
+using AiSocial.Moderation.Models.TextClassifier;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
@@ -36,12 +37,14 @@ public static class Extensions
         services.TryAddSingleton<ReviewQueue>();
         services.TryAddSingleton<PostScanner>();
         services.TryAddTransient<ScanJob>();
+        builder.AddTextClassifier();
         return builder;
     }
 
     /// <summary>Schedules the scan job on a Quartz scheduler.</summary>
     public static IQuartzBuilder AddModerationJobs(this IQuartzBuilder quartz, IConfiguration configuration)
     {
+        quartz.AddTextClassifierRetrain(configuration);
         var options = configuration.GetSection(ModerationOptions.Section).Get<ModerationOptions>() ?? new ModerationOptions();
         if (!options.RunScheduledScans)
         {

@@ -10,7 +10,10 @@ namespace AiSocial.Moderation.Tests.Models.Nsfw;
 public sealed class NsfwModelFixture : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("aisocial-nsfw-").FullName;
+    private readonly Lazy<Task<NsfwjsParity>> _parity;
     private NsfwClassifier? _classifier;
+
+    public NsfwModelFixture() => _parity = new(() => NsfwjsParity.RunAsync(Classifier, Scratch));
 
     public string ModelJson => Path.Combine(_directory, "model.json");
 
@@ -19,25 +22,31 @@ public sealed class NsfwModelFixture : IAsyncLifetime
     /// <summary>A scratch directory for the tests' own files, deleted with the fixture.</summary>
     public string Scratch => _directory;
 
+    public string OnnxPath { get; private set; } = "";
+
     /// <summary>Where the classifier's ONNX file came from: "manifest" or "converted".</summary>
     public string ClassifierSource { get; private set; } = "";
 
     public NsfwClassifier Classifier => _classifier ?? throw new InvalidOperationException("The fixture is not initialised.");
 
+    /// <summary>nsfwjs against the classifier on the parity images; worked out on first use (it takes Node some seconds).</summary>
+    public Task<NsfwjsParity> Parity => _parity.Value;
+
     public async Task InitializeAsync()
     {
         await NsfwjsReference.UnpackAsync(_directory);
         var options = new ModelOptions();
-        if (ModelManifest.TryLoad(options.Directory)?.Models.Any(m => m.Name == ModelNames.Nsfw) == true)
+        if (ModelManifest.TryLoad(options.Directory)?.Models.FirstOrDefault(m => m.Name == ModelNames.Nsfw) is { } entry)
         {
             _classifier = NsfwClassifier.FromManifest(options);
+            OnnxPath = Path.Combine(options.Directory, entry.File);
             ClassifierSource = $"manifest in {options.Directory}";
         }
         else
         {
-            var onnx = Path.Combine(_directory, "nsfw.onnx");
-            NsfwClassifier.ConvertFromNsfwjs(ModelJson, Weights, onnx);
-            _classifier = new NsfwClassifier(onnx, "test");
+            OnnxPath = Path.Combine(_directory, "nsfw.onnx");
+            NsfwClassifier.ConvertFromNsfwjs(ModelJson, Weights, OnnxPath);
+            _classifier = new NsfwClassifier(OnnxPath, "test");
             ClassifierSource = "converted by the fixture";
         }
     }

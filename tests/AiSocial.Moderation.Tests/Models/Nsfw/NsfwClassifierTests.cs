@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.Models;
 using AiSocial.Moderation.Models.Nsfw;
+using AiSocial.Moderation.Models.Onnx;
 using AiSocial.Testing;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
@@ -71,7 +72,15 @@ public sealed class NsfwClassifierTests(NsfwModelFixture model)
         var garbage = Path.Combine(model.Scratch, "garbage.onnx");
         File.WriteAllBytes(garbage, TestImages.Text);
 
+        var otherModel = Path.Combine(model.Scratch, "other.onnx");
+        var builder = new OnnxModelBuilder("other");
+        builder.AddInput("input", "N", 5);
+        builder.AddNode("Softmax", ["input"], ["probabilities"]);
+        builder.AddOutput("probabilities", "N", 5);
+        File.WriteAllBytes(otherModel, builder.ToBytes());
+
         Assert.Throws<ModelUnavailableException>(() => new NsfwClassifier(garbage, "1"));
+        Assert.Contains("[N, 224, 224, 3]", Assert.Throws<ModelUnavailableException>(() => new NsfwClassifier(otherModel, "1")).Message);
         Assert.Throws<ModelUnavailableException>(() => new NsfwClassifier(Path.Combine(model.Scratch, "missing.onnx"), "1"));
     }
 

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using AiSocial.Testing;
+
+namespace AiSocial.Moderation.Tests.Models.Nsfw;
+
+/// <summary>
+/// nsfwjs and TensorFlow.js in Node (tools/models/nsfwjs-reference.cjs and unpack-nsfwjs.cjs), from the npm packages
+/// <c>./aisocial</c> installs: the independent reference the converted model and its preprocessing must match.
+/// </summary>
+public static class NsfwjsReference
+{
+    public static string NodeModules
+    {
+        get
+        {
+            var configured = Environment.GetEnvironmentVariable("AISOCIAL_NODE_MODULES");
+            if (!string.IsNullOrEmpty(configured))
+            {
+                return configured;
+            }
+
+            var installed = Path.Combine(RepositoryRoot.Path, ".tools", "node_modules");
+            return Directory.Exists(installed)
+                ? installed
+                : throw new InvalidOperationException("nsfwjs's npm package is not installed: run the tests with ./aisocial test.");
+        }
+    }
+
+    /// <summary>Unpacks nsfwjs's model modules into <paramref name="directory"/>: model.json and weights.bin.</summary>
+    public static Task UnpackAsync(string directory) => RunScriptAsync("unpack-nsfwjs.cjs", [NodeModules, directory]);
+
+    /// <summary>Runs nsfwjs-reference.cjs with the given jobs (--tensors, --pixels, --keras and their files).</summary>
+    public static Task RunAsync(params string[] jobs) => RunScriptAsync("nsfwjs-reference.cjs", [NodeModules, .. jobs]);
+
+    public static void WriteFloats(string path, ReadOnlySpan<float> values) => File.WriteAllBytes(path, MemoryMarshal.AsBytes(values).ToArray());
+
+    public static float[] ReadFloats(string path) => MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+
+    private static async Task RunScriptAsync(string script, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("node", [Path.Combine(RepositoryRoot.Path, "tools", "models", script), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{script} failed ({process.ExitCode}):\n{await error}\n{await output}");
+        }
+    }
+}

@@ -9,6 +9,8 @@
 //                              goes through nsfwjs's own classify() (its preprocessing included), as a tensor like
 //                              tf.browser.fromPixels makes. OUT: n × 5 probabilities; TENSORS: the n inputs nsfwjs's
 //                              preprocessing made (n × 224 × 224 × 3), read from its input endpoint.
+//   --bench IN SECONDS OUT     IN as for --pixels. Classifies the images with nsfwjs's classify() one by one, over and
+//                              over for at least SECONDS after a warm-up pass; OUT: JSON {images, seconds, imagesPerSecond}.
 //   --keras MODEL_JSON WEIGHTS IN OUT
 //                              Any Keras layers model in unpack-nsfwjs.cjs's format (model.json + weights.bin), run by
 //                              TensorFlow.js on IN (float32, n × the model's input shape). OUT: its float32 output.
@@ -18,7 +20,7 @@ const path = require("path");
 const { createRequire } = require("module");
 
 const [nodeModules, ...args] = process.argv.slice(2);
-const arity = { "--tensors": 2, "--pixels": 3, "--keras": 4 };
+const arity = { "--tensors": 2, "--pixels": 3, "--bench": 3, "--keras": 4 };
 const jobs = [];
 for (let i = 0; i < args.length; i += 1 + arity[args[i]]) {
   if (!(args[i] in arity) || i + arity[args[i]] >= args.length) {
@@ -28,7 +30,7 @@ for (let i = 0; i < args.length; i += 1 + arity[args[i]]) {
   jobs.push({ kind: args[i], files: args.slice(i + 1, i + 1 + arity[args[i]]) });
 }
 if (!nodeModules || jobs.length === 0) {
-  console.error("usage: node nsfwjs-reference.cjs NODE_MODULES (--tensors IN OUT | --pixels IN OUT TENSORS | --keras MODEL_JSON WEIGHTS IN OUT)...");
+  console.error("usage: node nsfwjs-reference.cjs NODE_MODULES (--tensors IN OUT | --pixels IN OUT TENSORS | --bench IN SECONDS OUT | --keras MODEL_JSON WEIGHTS IN OUT)...");
   process.exit(2);
 }
 
@@ -69,11 +71,9 @@ async function runTensors(nsfw, [input, output]) {
   tf.dispose([batch, probabilities]);
 }
 
-async function runPixels(nsfw, [input, output, tensorsOutput]) {
+function readPixels(input) {
   const bytes = fs.readFileSync(input);
-  const inputEndpoint = nsfw.model.layers[0].name;
-  const probabilities = [];
-  const tensors = [];
+  const images = [];
   for (let offset = 0; offset < bytes.length;) {
     const height = bytes.readInt32LE(offset);
     const width = bytes.readInt32LE(offset + 4);
@@ -81,8 +81,20 @@ async function runPixels(nsfw, [input, output, tensorsOutput]) {
     const rgb = bytes.subarray(offset, offset + height * width * 3);
     if (height <= 0 || width <= 0 || rgb.length !== height * width * 3) throw new Error(`${input}: bad image record at byte ${offset - 8}`);
     offset += rgb.length;
-    // What tf.browser.fromPixels gives: int32 [height, width, 3], alpha dropped.
-    const image = tf.tensor3d(Int32Array.from(rgb), [height, width, 3], "int32");
+    images.push({ height, width, rgb });
+  }
+  return images;
+}
+
+// What tf.browser.fromPixels gives: int32 [height, width, 3], alpha dropped.
+const fromPixels = ({ height, width, rgb }) => tf.tensor3d(Int32Array.from(rgb), [height, width, 3], "int32");
+
+async function runPixels(nsfw, [input, output, tensorsOutput]) {
+  const inputEndpoint = nsfw.model.layers[0].name;
+  const probabilities = [];
+  const tensors = [];
+  for (const pixels of readPixels(input)) {
+    const image = fromPixels(pixels);
     const classes = await nsfw.classify(image, CLASSES.length);
     probabilities.push(Float32Array.from(CLASSES, (name) => classes.find((c) => c.className === name).probability));
     const preprocessed = nsfw.infer(image, inputEndpoint);
@@ -91,6 +103,24 @@ async function runPixels(nsfw, [input, output, tensorsOutput]) {
   }
   writeFloats(output, probabilities);
   writeFloats(tensorsOutput, tensors);
+}
+
+async function runBench(nsfw, [input, seconds, output]) {
+  const images = readPixels(input).map(fromPixels);
+  const classifyAll = async () => {
+    for (const image of images) await nsfw.classify(image, CLASSES.length);
+  };
+  await classifyAll();
+  const started = process.hrtime.bigint();
+  let done = 0;
+  let elapsed = 0;
+  do {
+    await classifyAll();
+    done += images.length;
+    elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  } while (elapsed < Number(seconds));
+  tf.dispose(images);
+  fs.writeFileSync(output, JSON.stringify({ images: done, seconds: elapsed, imagesPerSecond: done / elapsed }));
 }
 
 async function runKeras([modelJson, weights, input, output]) {
@@ -122,7 +152,8 @@ async function runKeras([modelJson, weights, input, output]) {
       continue;
     }
     nsfw ??= await loadNsfwjs();
-    await (job.kind === "--tensors" ? runTensors : runPixels)(nsfw, job.files);
+    const run = { "--tensors": runTensors, "--pixels": runPixels, "--bench": runBench }[job.kind];
+    await run(nsfw, job.files);
   }
 })().catch((error) => {
   console.error(error && error.stack ? error.stack : String(error));

@@ -1,6 +1,6 @@
 // Unwraps the nsfwjs MobileNetV2 model from the JavaScript modules it ships in (specs/models.md §1) into plain
 // files the project's C# converter reads: model.json (Keras topology + weights manifest) and weights.bin (the
-// uint8-quantised weights, base64-decoded). No conversion happens here; that is src/Moderation/Models/Conversion.
+// uint8-quantised weights, base64-decoded). No conversion happens here; that is src/Moderation/Models/Onnx.
 //
 // usage: node unpack-nsfwjs.cjs NODE_MODULES OUT_DIR
 "use strict";

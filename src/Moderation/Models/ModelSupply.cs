@@ -107,7 +107,7 @@ public static class ModelSupply
     private static void ConvertNsfw(string sourceDirectory, string onnxPath)
     {
         var temporary = onnxPath + ".partial";
-        Nsfw.KerasToOnnxConverter.Convert(Path.Combine(sourceDirectory, "model.json"), Path.Combine(sourceDirectory, "weights.bin"), temporary);
+        Nsfw.NsfwClassifier.ConvertFromNsfwjs(Path.Combine(sourceDirectory, "model.json"), Path.Combine(sourceDirectory, "weights.bin"), temporary);
         File.Move(temporary, onnxPath, overwrite: true);
     }
 

@@ -1,8 +1,6 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.Models.Nsfw;
-using SkiaSharp;
 
 namespace AiSocial.Moderation.Tests.Models.Nsfw;
 
@@ -69,7 +67,7 @@ public sealed class NsfwjsParity
                 await using var file = File.Create(pixelFiles[part]);
                 foreach (var bitmap in part == 0 ? bitmaps[..split] : bitmaps[split..])
                 {
-                    WritePixels(file, bitmap);
+                    NsfwjsPixels.Write(file, bitmap);
                 }
             }
 
@@ -131,28 +129,4 @@ public sealed class NsfwjsParity
     }
 
     private static float[][] Rows(float[] values, int width) => [.. values.Chunk(width)];
-
-    // int32 height, int32 width, then the RGB bytes (alpha dropped, as tf.browser.fromPixels does).
-    private static void WritePixels(Stream stream, SKBitmap bitmap)
-    {
-        Assert.Equal(SKColorType.Rgba8888, bitmap.ColorType);
-        var header = new byte[8];
-        BinaryPrimitives.WriteInt32LittleEndian(header, bitmap.Height);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), bitmap.Width);
-        stream.Write(header);
-        var pixels = bitmap.GetPixelSpan();
-        var row = new byte[bitmap.Width * 3];
-        for (var y = 0; y < bitmap.Height; y++)
-        {
-            for (var x = 0; x < bitmap.Width; x++)
-            {
-                var offset = (y * bitmap.RowBytes) + (x * 4);
-                row[x * 3] = pixels[offset];
-                row[(x * 3) + 1] = pixels[offset + 1];
-                row[(x * 3) + 2] = pixels[offset + 2];
-            }
-
-            stream.Write(row);
-        }
-    }
 }

@@ -114,10 +114,9 @@ internal sealed class OcrImage : IDisposable
         }
 
         var background = weight > 0 && weighted / weight > 127.5 ? 0 : 255;
-        var writable = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(pixels), pixels.Length);
         for (var y = 0; y < bitmap.Height; y++)
         {
-            var row = writable.Slice(y * bitmap.RowBytes, bitmap.Width * 4);
+            var row = pixels.Slice(y * bitmap.RowBytes, bitmap.Width * 4);
             for (var i = 0; i < row.Length; i += 4)
             {
                 int a = row[i + 3];

@@ -10,7 +10,7 @@ namespace AiSocial.Moderation.Models.Ocr;
 public readonly record struct RecognizedText(string Text, float Confidence);
 
 /// <summary>
-/// Reads the text in boxes with PaddleOCR's CRNN recogniser: each box cut out of the image and scaled to 48 pixels high,
+/// Reads the text in boxes with PaddleOCR's SVTR-LCNet recogniser: each box cut out of the image and scaled to 48 pixels high,
 /// batched with boxes of similar shape, then the per-step character probabilities decoded greedily (CTC).
 /// </summary>
 public sealed class TextRecognizer : IDisposable

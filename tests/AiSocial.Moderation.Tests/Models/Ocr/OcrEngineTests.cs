@@ -117,6 +117,27 @@ public sealed partial class OcrEngineTests(OcrModels models, ITestOutputHelper o
     }
 
     [Fact]
+    public void Reads_a_line_running_down_the_image()
+    {
+        const string text = "Reading down the side 2025";
+        using var bitmap = new SKBitmap(new SKImageInfo(160, 900, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(bitmap))
+        using (var typeface = SKTypeface.FromFile(Path.Combine(TextImages.FontDirectory, "DejaVuSans.ttf")))
+        using (var font = new SKFont(typeface, 40))
+        using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true })
+        {
+            canvas.Clear(SKColors.White);
+            canvas.RotateDegrees(90, 80, 450);
+            canvas.DrawText(text, 80, 464, SKTextAlign.Center, font, paint);
+        }
+
+        var line = Assert.Single(Engine.Read(bitmap).Lines);
+
+        Assert.Equal(text, line.Text);
+        Assert.True(line.Box.Bounds.Height > 4 * line.Box.Bounds.Width);
+    }
+
+    [Fact]
     public void Dark_text_on_a_transparent_background_is_read()
     {
         using var rendered = TextImages.Render(["Hidden in the alpha channel 99%"], "DejaVuSans-Bold.ttf", 40, Backdrop.White, seed: 2);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using AiSocial.Moderation.Models;
 
 namespace AiSocial.Cli;
@@ -11,6 +12,7 @@ public static class ModelCommands
         var command = new Command("models", "Prepare, list and run the safety models.");
         command.Subcommands.Add(Prepare());
         command.Subcommands.Add(List());
+        command.Subcommands.Add(Check());
         return command;
     }
 
@@ -87,6 +89,48 @@ public static class ModelCommands
         });
         return command;
     }
+
+    private static Command Check()
+    {
+        var files = new Argument<FileInfo[]>("FILE") { Description = "Image files (PNG, JPEG, WebP, GIF).", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("check", "Run the models on image files: one JSON line per file with its PDQ hash and quality, NSFW probabilities and OCR text with boxes.")
+        {
+            files, ModelsOption,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            ImageModels models;
+            try
+            {
+                models = ImageModels.Load(new ModelOptions { Directory = ModelsDirectory(parse) });
+            }
+            catch (ModelUnavailableException exception)
+            {
+                await Console.Error.WriteLineAsync($"error: {exception.Message}");
+                return 2;
+            }
+
+            using (models)
+            {
+                var failed = 0;
+                foreach (var file in parse.GetValue(files)!)
+                {
+                    var line = await models.CheckAsync(file, cancellationToken);
+                    failed += line.Error is null ? 0 : 1;
+                    Console.WriteLine(JsonSerializer.Serialize(line, LineJson));
+                }
+
+                return failed == 0 ? 0 : 1;
+            }
+        });
+        return command;
+    }
+
+    private static readonly JsonSerializerOptions LineJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private static string Describe(TensorDescription tensor) =>
         $"{tensor.Name} {tensor.ElementType}[{string.Join(",", tensor.Shape.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]";

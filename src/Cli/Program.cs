@@ -7,4 +7,5 @@ root.Subcommands.Add(PlatformCommands.Seed());
 root.Subcommands.Add(PlatformCommands.DemoAccounts());
 root.Subcommands.Add(ExportCommands.Create());
 root.Subcommands.Add(ModelCommands.Create());
+root.Subcommands.Add(ClassifierCommands.Create());
 return await root.Parse(args).InvokeAsync();

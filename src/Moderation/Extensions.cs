@@ -3,6 +3,9 @@ using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.HashBanks;
+using AiSocial.Moderation.Models;
+using AiSocial.Moderation.Models.Nsfw;
+using AiSocial.Moderation.Models.Ocr;
 using AiSocial.Moderation.Models.TextClassifier;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Review;
@@ -11,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace AiSocial.Moderation;
@@ -30,6 +34,11 @@ public static class Extensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, HashBankCheck>());
         services.TryAddSingleton<PdqBankIndex>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, PdqHashBankCheck>());
+        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
+        services.TryAddSingleton(sp => ModelLoader<NsfwClassifier>(sp, NsfwClassifier.FromManifest));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, NsfwCheck>());
+        services.TryAddSingleton(sp => ModelLoader<OcrEngine>(sp, OcrEngine.FromManifest));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, OcrCheck>());
         services.TryAddSingleton<CheckRunner>();
         services.TryAddSingleton<ModerationPolicy>();
         services.TryAddSingleton<SignalStore>();
@@ -39,6 +48,13 @@ public static class Extensions
         services.TryAddTransient<ScanJob>();
         builder.AddTextClassifier();
         return builder;
+    }
+
+    private static LoadedModel<T> ModelLoader<T>(IServiceProvider services, Func<ModelOptions, T> fromManifest)
+        where T : class, IDisposable
+    {
+        var options = services.GetRequiredService<IOptions<ModelOptions>>().Value;
+        return new LoadedModel<T>(() => fromManifest(options));
     }
 
     /// <summary>Schedules the scan job on a Quartz scheduler.</summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using AiSocial.Moderation.Models;
+using AiSocial.Moderation.Models.Pdq;
 using AiSocial.Testing;
+using SkiaSharp;
 
 namespace AiSocial.Cli.Tests;
 
@@ -88,5 +90,78 @@ public sealed class ModelCommandTests : IDisposable
         {
             File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
         }
+    }
+}
+
+/// <summary><c>models check</c> on real files with the real models.</summary>
+public sealed class ModelCheckCommandTests : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("aisocial-check-").FullName;
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_work, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public async Task Prints_one_line_per_file_and_a_bad_file_does_not_stop_the_others()
+    {
+        var sign = Write("sign.png", TextImage("OPEN EVERY DAY 9 TO 5"));
+        var notAnImage = Write("notes.png", TestImages.Text);
+        var truncated = Write("cut.jpg", TestImages.Truncated(TestImages.Jpeg(300, 200)));
+        var photo = Write("photo.jpg", TestImages.Jpeg(320, 240, seed: 4));
+
+        var result = await CommandLine.RunAsync(null, "models", "check", sign, notAnImage, truncated, Path.Combine(_work, "missing.png"), photo);
+
+        Assert.Equal(1, result.ExitCode);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([sign, notAnImage, truncated, Path.Combine(_work, "missing.png"), photo], lines.Select(l => l.GetProperty("file").GetString()));
+        Assert.Equal(["image-unsupported", "image-corrupt", "file-unreadable"], lines[1..4].Select(l => l.GetProperty("code").GetString()));
+        Assert.All(lines[1..4], l => Assert.False(string.IsNullOrEmpty(l.GetProperty("error").GetString())));
+
+        foreach (var (line, path) in new[] { (lines[0], sign), (lines[4], photo) })
+        {
+            var expected = PdqHasher.Compute(File.ReadAllBytes(path));
+            Assert.Equal(expected.Hash.ToHex(), line.GetProperty("pdq").GetProperty("hash").GetString());
+            Assert.Equal(expected.Quality, line.GetProperty("pdq").GetProperty("quality").GetInt32());
+            var nsfw = line.GetProperty("nsfw").EnumerateObject().ToList();
+            Assert.Equal(["drawing", "hentai", "neutral", "porn", "sexy"], nsfw.Select(p => p.Name));
+            Assert.Equal(1.0, nsfw.Sum(p => p.Value.GetDouble()), 4);
+        }
+
+        var ocr = lines[0].GetProperty("ocr");
+        Assert.Equal("OPEN EVERY DAY 9 TO 5", ocr.GetProperty("text").GetString());
+        var box = Assert.Single(ocr.GetProperty("lines").EnumerateArray()).GetProperty("box");
+        Assert.Equal(4, box.GetArrayLength());
+        Assert.Empty(lines[4].GetProperty("ocr").GetProperty("lines").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Without_prepared_models_it_says_how_to_get_them()
+    {
+        var result = await CommandLine.RunAsync(null, "models", "check", "--models", _work, Write("a.png", TestImages.Png()));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("./aisocial models", result.Error);
+    }
+
+    private static byte[] TextImage(string text)
+    {
+        using var bitmap = new SKBitmap(640, 120);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(SKColors.White);
+            using var typeface = SKTypeface.FromFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+            using var font = new SKFont(typeface, 40);
+            using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            canvas.DrawText(text, 30, 75, SKTextAlign.Left, font, ink);
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
     }
 }

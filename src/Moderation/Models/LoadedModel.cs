@@ -5,13 +5,28 @@ namespace AiSocial.Moderation.Models;
 /// models may have been prepared since), and until then every use throws <see cref="ModelUnavailableException"/>,
 /// which a check reports as unavailable.
 /// </summary>
-public sealed class LoadedModel<T>(Func<T> load)
-    where T : class
+public sealed class LoadedModel<T> : IDisposable
+    where T : class, IDisposable
 {
+    private readonly Func<T> _load;
+    private readonly bool _owns;
     private readonly Lock _gate = new();
     private T? _value;
 
-    public bool IsLoaded => Volatile.Read(ref _value) is not null;
+    /// <summary>A model this object loads, owns and disposes.</summary>
+    public LoadedModel(Func<T> load)
+        : this(load, owns: true)
+    {
+    }
+
+    private LoadedModel(Func<T> load, bool owns)
+    {
+        _load = load;
+        _owns = owns;
+    }
+
+    /// <summary>A model that is already loaded and stays with its owner (tests, the benchmark).</summary>
+    public static LoadedModel<T> Of(T model) => new(() => model, owns: false);
 
     public T Get()
     {
@@ -29,14 +44,27 @@ public sealed class LoadedModel<T>(Func<T> load)
 
             try
             {
-                Volatile.Write(ref _value, load());
+                Volatile.Write(ref _value, _load());
             }
             catch (Exception exception) when (exception is not ModelUnavailableException)
             {
-                throw new ModelUnavailableException($"{typeof(T).Name} could not be loaded: {exception.Message}", exception);
+                throw new ModelUnavailableException($"{typeof(T).Name} cannot be loaded: {exception.Message}", exception);
             }
 
             return _value!;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_owns)
+            {
+                _value?.Dispose();
+            }
+
+            _value = null;
         }
     }
 }

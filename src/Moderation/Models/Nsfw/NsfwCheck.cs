@@ -3,7 +3,7 @@ using AiSocial.Moderation.Checks;
 namespace AiSocial.Moderation.Models.Nsfw;
 
 /// <summary>nsfwjs's five probabilities as signals: category drawing, hentai, neutral, porn or sexy.</summary>
-public sealed class NsfwCheck(NsfwClassifierProvider classifiers) : IPostCheck
+public sealed class NsfwCheck(LoadedModel<NsfwClassifier> classifier) : IPostCheck
 {
     public const string SourceName = "nsfw";
 
@@ -21,9 +21,9 @@ public sealed class NsfwCheck(NsfwClassifierProvider classifiers) : IPostCheck
     public Task<IReadOnlyList<Signal>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var classifier = classifiers.Get();
-        var scores = classifier.Classify(subject.Image);
-        IReadOnlyList<Signal> signals = [.. Categories.Select((category, i) => new Signal(Source, classifier.ModelVersion, category, scores[i]))];
+        var model = classifier.Get();
+        var scores = model.Classify(subject.Image);
+        IReadOnlyList<Signal> signals = [.. Categories.Select((category, i) => new Signal(Source, model.ModelVersion, category, scores[i]))];
         return Task.FromResult(signals);
     }
 }

@@ -7,17 +7,11 @@ namespace AiSocial.Moderation.Models.Ocr;
 /// Reads the text in a post's image and hands it to the text checks (text in AI images is a common way around prompt
 /// filters). The signal says whether any text was found; its detail holds the lines and where they are.
 /// </summary>
-public sealed class OcrCheck(Func<OcrEngine> loadEngine) : IPostCheck, IDisposable
+public sealed class OcrCheck(LoadedModel<OcrEngine> engine) : IPostCheck
 {
     public const string SourceName = "ocr";
     public const string TextFoundCategory = "text_found";
     public const string TextField = "ocr";
-
-    private readonly Lock _loading = new();
-    private OcrEngine? _engine;
-
-    /// <summary>A check that loads the models from the manifest on first use (and tries again on later runs if that fails).</summary>
-    public static OcrCheck FromOptions(ModelOptions options) => new(() => OcrEngine.FromManifest(options));
 
     public string Source => SourceName;
 
@@ -29,41 +23,17 @@ public sealed class OcrCheck(Func<OcrEngine> loadEngine) : IPostCheck, IDisposab
 
     public Task<IReadOnlyList<Signal>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
-        var engine = Engine();
-        var result = engine.Read(subject.Image, cancellationToken);
+        var ocr = engine.Get();
+        var result = ocr.Read(subject.Image, cancellationToken);
         subject.AddText(TextField, result.Text);
         var detail = JsonSerializer.SerializeToElement(new
         {
             text = result.Text,
             lines = result.Lines.Select(line => new { text = line.Text, confidence = MathF.Round(line.Confidence, 4), box = Rounded(line.Box) }),
         });
-        IReadOnlyList<Signal> signals = [new Signal(Source, engine.Version, TextFoundCategory, result.Lines.Count > 0 ? 1.0 : 0.0, detail)];
+        IReadOnlyList<Signal> signals = [new Signal(Source, ocr.Version, TextFoundCategory, result.Lines.Count > 0 ? 1.0 : 0.0, detail)];
         return Task.FromResult(signals);
     }
 
-    private OcrEngine Engine()
-    {
-        lock (_loading)
-        {
-            try
-            {
-                return _engine ??= loadEngine();
-            }
-            catch (Exception exception) when (exception is not ModelUnavailableException)
-            {
-                throw new ModelUnavailableException($"The OCR models cannot be loaded: {exception.Message}", exception);
-            }
-        }
-    }
-
     private static float[][] Rounded(TextQuad box) => [.. box.ToArray().Select(p => new[] { MathF.Round(p[0], 1), MathF.Round(p[1], 1) })];
-
-    public void Dispose()
-    {
-        lock (_loading)
-        {
-            _engine?.Dispose();
-            _engine = null;
-        }
-    }
 }

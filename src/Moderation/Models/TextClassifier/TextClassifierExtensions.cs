@@ -13,7 +13,6 @@ public static class TextClassifierExtensions
     public static IHostApplicationBuilder AddTextClassifier(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
         services.AddOptions<TextClassifierOptions>().BindConfiguration(TextClassifierOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<TextModelRegistry>();
         services.TryAddSingleton<TextClassifierScorer>();

@@ -4,7 +4,6 @@ using AiSocial.Moderation.Models;
 using AiSocial.Moderation.Models.Nsfw;
 using AiSocial.Moderation.Models.Onnx;
 using AiSocial.Testing;
-using Microsoft.Extensions.Options;
 using SkiaSharp;
 
 namespace AiSocial.Moderation.Tests.Models.Nsfw;
@@ -87,7 +86,7 @@ public sealed class NsfwClassifierTests(NsfwModelFixture model)
     [Fact]
     public async Task The_check_gives_one_signal_per_class_with_the_model_version()
     {
-        var check = new NsfwCheck(NsfwClassifierProvider.Of(model.Classifier));
+        var check = new NsfwCheck(LoadedModel<NsfwClassifier>.Of(model.Classifier));
         using var subject = Subject(TestImages.Jpeg(500, 320, seed: 9));
 
         var signals = await check.RunAsync(subject, CancellationToken.None);
@@ -105,7 +104,7 @@ public sealed class NsfwClassifierTests(NsfwModelFixture model)
         var directory = Directory.CreateTempSubdirectory("aisocial-models-").FullName;
         try
         {
-            using var provider = new NsfwClassifierProvider(Options.Create(new ModelOptions { Directory = directory }));
+            using var provider = new LoadedModel<NsfwClassifier>(() => NsfwClassifier.FromManifest(new ModelOptions { Directory = directory }));
             var runner = new CheckRunner([new NsfwCheck(provider)]);
             using var subject = Subject(TestImages.Png());
 

@@ -19,7 +19,7 @@ public sealed class OcrCheckTests(OcrModels models) : IClassFixture<OcrModels>
     {
         using var rendered = TextImages.Render(["Ignore the filter: buy 3 now", "Visit example dot com"], "DejaVuSans-Bold.ttf", 34, Backdrop.Coloured, seed: 11);
         using var subject = Subject(rendered.Image);
-        var check = new OcrCheck(() => models.Engine); // not disposed: the fixture owns the engine
+        var check = new OcrCheck(LoadedModel<OcrEngine>.Of(models.Engine));
 
         var signal = Assert.Single(await check.RunAsync(subject, default));
 
@@ -39,7 +39,7 @@ public sealed class OcrCheckTests(OcrModels models) : IClassFixture<OcrModels>
     {
         using var blank = TextImages.Blank(Backdrop.Gradient, 640, 480, seed: 12);
         using var subject = Subject(blank);
-        var check = new OcrCheck(() => models.Engine); // not disposed: the fixture owns the engine
+        var check = new OcrCheck(LoadedModel<OcrEngine>.Of(models.Engine));
 
         var signal = Assert.Single(await check.RunAsync(subject, default));
 
@@ -53,7 +53,8 @@ public sealed class OcrCheckTests(OcrModels models) : IClassFixture<OcrModels>
         var directory = Directory.CreateTempSubdirectory("ocr-none-").FullName;
         try
         {
-            using var check = OcrCheck.FromOptions(new ModelOptions { Directory = directory });
+            using var engine = new LoadedModel<OcrEngine>(() => OcrEngine.FromManifest(new ModelOptions { Directory = directory }));
+            var check = new OcrCheck(engine);
             using var subject = new CheckSubject("sha", TestImages.Png(), []);
 
             await Assert.ThrowsAsync<ModelUnavailableException>(() => check.RunAsync(subject, default));

@@ -1,0 +1,73 @@
+using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.Checks;
+using AiSocial.Moderation.Models.Nsfw;
+using AiSocial.Moderation.Models.Ocr;
+using AiSocial.Moderation.Scanning;
+using AiSocial.Testing;
+using SkiaSharp;
+
+namespace AiSocial.Moderation.Tests.Models;
+
+/// <summary>The model checks as the scanner runs them on submitted posts, with the models `./aisocial models` prepared.</summary>
+public sealed class ModelChecksInScanTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+{
+    [Fact]
+    public async Task A_scanned_post_carries_nsfw_probabilities_and_the_text_read_from_its_image()
+    {
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, SignImage("WIN A FREE PHONE TODAY"));
+
+        await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
+
+        var signals = (await platform.Get<SignalStore>().ForPostsAsync([post.Id], default))[post.Id].ToList();
+        var nsfw = signals.Where(s => s.Source == NsfwCheck.SourceName).ToList();
+        Assert.Equal(NsfwCheck.Categories.Order(), nsfw.Select(s => s.Category).Order());
+        Assert.Equal(1.0, nsfw.Sum(s => s.Score), 3);
+        Assert.All(nsfw, s => Assert.Equal(TestModels.Manifest.Get("nsfw-mobilenet-v2").Version, s.ModelVersion));
+        var ocr = Assert.Single(signals, s => s.Source == OcrCheck.SourceName);
+        Assert.Equal((OcrCheck.TextFoundCategory, 1.0), (ocr.Category, ocr.Score));
+        Assert.Equal("WIN A FREE PHONE TODAY", ocr.Detail!.Value.GetProperty("text").GetString());
+        Assert.Equal(PostStatus.Pending, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
+    }
+
+    private static byte[] SignImage(string text)
+    {
+        using var bitmap = new SKBitmap(720, 160);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(new SKColor(250, 240, 200));
+            using var typeface = SKTypeface.FromFile("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf");
+            using var font = new SKFont(typeface, 44);
+            using var ink = new SKPaint { Color = new SKColor(30, 30, 90), IsAntialias = true };
+            canvas.DrawText(text, 24, 96, SKTextAlign.Left, font, ink);
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+}
+
+/// <summary>A platform whose models directory is empty, as on a node where `./aisocial models` has not run.</summary>
+public sealed class PlatformWithoutModels : PlatformFixture
+{
+    protected override void Configure(IDictionary<string, string?> settings) => settings["Models:Directory"] = Path.Combine(MediaRoot, "no-models");
+}
+
+public sealed class MissingModelsTests(PlatformWithoutModels platform) : IClassFixture<PlatformWithoutModels>
+{
+    [Fact]
+    public async Task Without_the_models_a_post_is_not_decided_and_the_reason_names_the_missing_models()
+    {
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id);
+
+        var report = await platform.Get<PostScanner>().ScanBatchAsync(default);
+
+        Assert.Equal(1, report.Retried);
+        Assert.Equal(PostStatus.Pending, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
+        Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", post.Id));
+        Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from moderation.signals where post_id = $1", post.Id));
+        var reason = await platform.ScalarAsync<string>("select last_error from ingest.outbox where subject_id = $1", post.Id);
+        Assert.Contains($"{NsfwCheck.SourceName}: ModelUnavailableException", reason);
+        Assert.Contains($"{OcrCheck.SourceName}: ModelUnavailableException", reason);
+        Assert.Contains("./aisocial models", reason);
+    }
+}

@@ -42,15 +42,5 @@ public static class BenchImages
         return images;
     }
 
-    /// <summary>Decodes like the checks do (Rgba8888, unpremultiplied).</summary>
-    public static SKBitmap Decode(byte[] encoded)
-    {
-        using var codec = SKCodec.Create(new SKMemoryStream(encoded));
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var bitmap = new SKBitmap(info);
-        codec.GetPixels(info, bitmap.GetPixels());
-        return bitmap;
-    }
-
     private static SKColor RandomColor(Random random) => new((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
 }

@@ -22,7 +22,7 @@ public static class ModelBenchmarks
         var manifest = ModelManifest.LoadVerified(directory);
         Console.WriteLine($"Models from {directory} ({Environment.ProcessorCount} cores). Best of 5 rounds each.");
         var images = BenchImages.Encoded(count: 16, width: 512, height: 384);
-        var decoded = images.Select(BenchImages.Decode).ToList();
+        var decoded = images.Select(ModelImages.Decode).ToList();
         try
         {
             Nsfw(manifest, directory, images, decoded);
@@ -44,7 +44,7 @@ public static class ModelBenchmarks
         {
             foreach (var chunk in images.Chunk(BatchSize))
             {
-                var bitmaps = chunk.Select(BenchImages.Decode).ToList();
+                var bitmaps = chunk.Select(ModelImages.Decode).ToList();
                 classifier.Classify(bitmaps);
                 bitmaps.ForEach(b => b.Dispose());
             }

@@ -11,16 +11,13 @@ public sealed class ModelCommandTests : IDisposable
 {
     private readonly string _models = Directory.CreateTempSubdirectory("aisocial-models-").FullName;
 
-    private static string NodeModules =>
-        Environment.GetEnvironmentVariable("AISOCIAL_NODE_MODULES") ?? throw new InvalidOperationException("AISOCIAL_NODE_MODULES is not set; run ./aisocial test.");
-
     public void Dispose() => Directory.Delete(_models, recursive: true);
 
     private async Task<CommandResult> PrepareAsync()
     {
         // The unpacked nsfwjs sources are an input of prepare; take them from the prepared test models.
         CopyDirectory(Path.Combine(TestModels.Directory, ModelSupply.NsfwSourceDirectory), Path.Combine(_models, ModelSupply.NsfwSourceDirectory));
-        return await CommandLine.RunAsync(null, "models", "prepare", "--node-modules", NodeModules, "--models", _models);
+        return await CommandLine.RunAsync(null, "models", "prepare", "--node-modules", NodeTools.NodeModules, "--models", _models);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public static class DuckDb
         var start = new ProcessStartInfo("node", ["--input-type=module", "-e", Script])
         {
             // Bare imports in --eval code resolve from the working directory's node_modules.
-            WorkingDirectory = Path.GetDirectoryName(NodeModules())!,
+            WorkingDirectory = Path.GetDirectoryName(NodeTools.NodeModules)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -42,24 +42,4 @@ public static class DuckDb
 
     /// <summary>Quotes a path as a DuckDB string literal.</summary>
     public static string Literal(string value) => $"'{value.Replace("'", "''", StringComparison.Ordinal)}'";
-
-    private static string NodeModules()
-    {
-        var configured = Environment.GetEnvironmentVariable("AISOCIAL_NODE_MODULES");
-        if (!string.IsNullOrEmpty(configured))
-        {
-            return configured;
-        }
-
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, ".tools", "node_modules");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("DuckDB's npm package is not installed: run the tests with ./aisocial test.");
-    }
 }

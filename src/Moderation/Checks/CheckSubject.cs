@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.Models;
 using SkiaSharp;
 
 namespace AiSocial.Moderation.Checks;
@@ -20,7 +21,7 @@ public sealed class CheckSubject : IDisposable
     {
         MediaSha256 = mediaSha256;
         ImageBytes = imageBytes;
-        _image = new Lazy<SKBitmap>(() => Decode(imageBytes), LazyThreadSafetyMode.ExecutionAndPublication);
+        _image = new Lazy<SKBitmap>(() => ModelImages.Decode(imageBytes), LazyThreadSafetyMode.ExecutionAndPublication);
         _texts = new ConcurrentQueue<SubjectText>(texts.Where(t => !string.IsNullOrWhiteSpace(t.Text)));
     }
 
@@ -50,20 +51,5 @@ public sealed class CheckSubject : IDisposable
         {
             _image.Value.Dispose();
         }
-    }
-
-    private static SKBitmap Decode(byte[] bytes)
-    {
-        using var codec = SKCodec.Create(new SKMemoryStream(bytes)) ?? throw new InvalidDataException("The image cannot be decoded.");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-        {
-            bitmap.Dispose();
-            throw new InvalidDataException($"The image cannot be decoded ({result}).");
-        }
-
-        return bitmap;
     }
 }

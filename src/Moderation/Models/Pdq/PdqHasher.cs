@@ -44,7 +44,7 @@ public static class PdqHasher
     public static PdqResult Compute(byte[] encodedImage)
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
-        using var bitmap = Decode(encodedImage);
+        using var bitmap = ModelImages.Decode(encodedImage);
         return Compute(bitmap);
     }
 
@@ -468,20 +468,5 @@ public static class PdqHasher
         }
 
         return table;
-    }
-
-    private static SKBitmap Decode(byte[] bytes)
-    {
-        using var codec = SKCodec.Create(new SKMemoryStream(bytes)) ?? throw new InvalidDataException("The image cannot be decoded.");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
-        {
-            bitmap.Dispose();
-            throw new InvalidDataException($"The image cannot be decoded ({result}).");
-        }
-
-        return bitmap;
     }
 }

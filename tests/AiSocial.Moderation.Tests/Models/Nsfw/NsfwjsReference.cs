@@ -10,22 +10,7 @@ namespace AiSocial.Moderation.Tests.Models.Nsfw;
 /// </summary>
 public static class NsfwjsReference
 {
-    public static string NodeModules
-    {
-        get
-        {
-            var configured = Environment.GetEnvironmentVariable("AISOCIAL_NODE_MODULES");
-            if (!string.IsNullOrEmpty(configured))
-            {
-                return configured;
-            }
-
-            var installed = Path.Combine(RepositoryRoot.Path, ".tools", "node_modules");
-            return Directory.Exists(installed)
-                ? installed
-                : throw new InvalidOperationException("nsfwjs's npm package is not installed: run the tests with ./aisocial test.");
-        }
-    }
+    private static string NodeModules => NodeTools.NodeModules;
 
     /// <summary>Unpacks nsfwjs's model modules into <paramref name="directory"/>: model.json and weights.bin.</summary>
     public static Task UnpackAsync(string directory) => RunScriptAsync("unpack-nsfwjs.cjs", [NodeModules, directory]);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using AiSocial.Moderation.Models;
 using AiSocial.Moderation.Models.Nsfw;
+using AiSocial.Moderation.Models.Ocr;
 using AiSocial.Moderation.Models.Pdq;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -26,6 +27,7 @@ public static class ModelBenchmarks
         try
         {
             Nsfw(manifest, directory, images, decoded);
+            Ocr(manifest, directory, decoded);
             Pdq(decoded);
         }
         finally
@@ -127,6 +129,28 @@ public static class ModelBenchmarks
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    private static void Ocr(ModelManifest manifest, string directory, IReadOnlyList<SkiaSharp.SKBitmap> decoded)
+    {
+        Console.WriteLine($"\nOCR ({manifest.Get(ModelNames.OcrDetection).Version}, {manifest.Get(ModelNames.OcrRecognition).Version}), the same images, one line of text each");
+        using var engine = OcrEngine.FromManifest(new ModelOptions { Directory = directory });
+        var lines = 0;
+        var detection = TimeSpan.Zero;
+        var recognition = TimeSpan.Zero;
+        var images = 0;
+        Measure.Run("detection + recognition where text was found", "images", decoded.Count, () =>
+        {
+            foreach (var bitmap in decoded)
+            {
+                var result = engine.Read(bitmap);
+                lines += result.Lines.Count;
+                detection += result.DetectionTime;
+                recognition += result.RecognitionTime;
+                images++;
+            }
+        }, rounds: 3, minSecondsPerRound: 2);
+        Console.WriteLine($"  {"of which detection / recognition, ms per image",-52} {detection.TotalMilliseconds / images,7:N1} / {recognition.TotalMilliseconds / images:N1}");
     }
 
     private static void Pdq(IReadOnlyList<SkiaSharp.SKBitmap> decoded)

@@ -34,9 +34,9 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
         return _context.Render<ReviewQueuePage>();
     }
 
-    private async Task<Post> QueuedPostAsync(string prompt)
+    private async Task<Post> QueuedPostAsync(string prompt, byte[]? image = null)
     {
-        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, prompt: prompt);
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, image, prompt: prompt);
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 
         return post;
@@ -102,5 +102,21 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
         var page = await RenderAsModeratorAsync();
 
         page.WaitForAssertion(() => Assert.Contains("The queue is empty", page.Find("[data-testid=queue-empty]").TextContent), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task The_text_read_from_the_image_is_shown_and_only_worrying_scores_are_marked()
+    {
+        await platform.ExecuteAsync("update moderation.review_tasks set state = 'decided' where state = 'open'");
+        var post = await QueuedPostAsync($"a shop sign {Guid.NewGuid():N}", TestImages.WithText("CLOSED ON SUNDAYS"));
+        var page = await RenderAsModeratorAsync();
+
+        page.WaitForAssertion(() => Assert.Contains(post.Prompt, page.Markup), TimeSpan.FromSeconds(10));
+        Assert.Contains("CLOSED ON SUNDAYS", page.Find("[data-testid=review-image-text]").TextContent);
+        var chips = page.FindAll("[data-testid=review-signal]");
+        Assert.DoesNotContain(chips, chip => chip.TextContent.Contains("ocr", StringComparison.Ordinal));
+        var neutral = Assert.Single(chips, chip => chip.TextContent.Contains("nsfw · neutral", StringComparison.Ordinal));
+        Assert.True(double.Parse(neutral.TextContent.Trim().Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture) >= 0.5, neutral.TextContent);
+        Assert.DoesNotContain("error", neutral.ClassName, StringComparison.Ordinal);
     }
 }

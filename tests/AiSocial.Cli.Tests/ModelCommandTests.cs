@@ -2,7 +2,6 @@ using System.Text.Json;
 using AiSocial.Moderation.Models;
 using AiSocial.Moderation.Models.Pdq;
 using AiSocial.Testing;
-using SkiaSharp;
 
 namespace AiSocial.Cli.Tests;
 
@@ -107,7 +106,7 @@ public sealed class ModelCheckCommandTests : IDisposable
     [Fact]
     public async Task Prints_one_line_per_file_and_a_bad_file_does_not_stop_the_others()
     {
-        var sign = Write("sign.png", TextImage("OPEN EVERY DAY 9 TO 5"));
+        var sign = Write("sign.png", TestImages.WithText("OPEN EVERY DAY 9 TO 5"));
         var notAnImage = Write("notes.png", TestImages.Text);
         var truncated = Write("cut.jpg", TestImages.Truncated(TestImages.Jpeg(300, 200)));
         var photo = Write("photo.jpg", TestImages.Jpeg(320, 240, seed: 4));
@@ -144,21 +143,5 @@ public sealed class ModelCheckCommandTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("./aisocial models", result.Error);
-    }
-
-    private static byte[] TextImage(string text)
-    {
-        using var bitmap = new SKBitmap(640, 120);
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            canvas.Clear(SKColors.White);
-            using var typeface = SKTypeface.FromFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
-            using var font = new SKFont(typeface, 40);
-            using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            canvas.DrawText(text, 30, 75, SKTextAlign.Left, font, ink);
-        }
-
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
     }
 }

@@ -14,6 +14,23 @@ public static class TestImages
 
     public static byte[] Text => "This is a text file, not an image.\n"u8.ToArray();
 
+    /// <summary>A PNG with one line of dark text on a light background, in a DejaVu font (what OCR must read).</summary>
+    public static byte[] WithText(string text, int width = 720, int height = 160, float size = 44)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(new SKColor(250, 240, 200));
+            using var typeface = SKTypeface.FromFile("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf");
+            using var font = new SKFont(typeface, size);
+            using var ink = new SKPaint { Color = new SKColor(30, 30, 90), IsAntialias = true };
+            canvas.DrawText(text, 24, (height + size) / 2 - 6, SKTextAlign.Left, font, ink);
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
     /// <summary>The first part of an encoded image, as an interrupted upload leaves it.</summary>
     public static byte[] Truncated(byte[] image, double keep = 0.6) => image[..(int)(image.Length * keep)];
 

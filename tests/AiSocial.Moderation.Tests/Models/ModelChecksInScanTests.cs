@@ -4,7 +4,6 @@ using AiSocial.Moderation.Models.Nsfw;
 using AiSocial.Moderation.Models.Ocr;
 using AiSocial.Moderation.Scanning;
 using AiSocial.Testing;
-using SkiaSharp;
 
 namespace AiSocial.Moderation.Tests.Models;
 
@@ -14,7 +13,7 @@ public sealed class ModelChecksInScanTests(PlatformFixture platform) : IClassFix
     [Fact]
     public async Task A_scanned_post_carries_nsfw_probabilities_and_the_text_read_from_its_image()
     {
-        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, SignImage("WIN A FREE PHONE TODAY"));
+        var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, TestImages.WithText("WIN A FREE PHONE TODAY"));
 
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 
@@ -27,22 +26,6 @@ public sealed class ModelChecksInScanTests(PlatformFixture platform) : IClassFix
         Assert.Equal((OcrCheck.TextFoundCategory, 1.0), (ocr.Category, ocr.Score));
         Assert.Equal("WIN A FREE PHONE TODAY", ocr.Detail!.Value.GetProperty("text").GetString());
         Assert.Equal(PostStatus.Pending, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
-    }
-
-    private static byte[] SignImage(string text)
-    {
-        using var bitmap = new SKBitmap(720, 160);
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            canvas.Clear(new SKColor(250, 240, 200));
-            using var typeface = SKTypeface.FromFile("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf");
-            using var font = new SKFont(typeface, 44);
-            using var ink = new SKPaint { Color = new SKColor(30, 30, 90), IsAntialias = true };
-            canvas.DrawText(text, 24, 96, SKTextAlign.Left, font, ink);
-        }
-
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
     }
 }
 

@@ -25,11 +25,24 @@ public sealed class CheckRunner(IEnumerable<IPostCheck> checks)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(check.Timeout);
+        // Model inference is synchronous CPU work: give it a thread of its own, so it neither blocks the caller (the
+        // timeout must be able to fire) nor starves the thread pool that timers and web requests need.
+        var running = Task.Factory.StartNew(() => check.RunAsync(subject, timeout.Token), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         try
         {
-            // Model inference is synchronous CPU work; run it off the caller's thread so the timeout can fire.
-            var signals = await Task.Run(() => check.RunAsync(subject, timeout.Token), timeout.Token).WaitAsync(timeout.Token);
-            return new CheckResult(check, signals, null);
+            return new CheckResult(check, await running.WaitAsync(timeout.Token), null);
+        }
+        catch (OperationCanceledException) when (!running.IsCompleted)
+        {
+            // A check abandoned on timeout may still be reading the decoded image: it must outlive the check.
+            subject.KeepImageWhile(running);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            return new CheckResult(check, [], $"timed out after {check.Timeout.TotalSeconds:0.#} s");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

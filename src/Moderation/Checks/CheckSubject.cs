@@ -16,6 +16,7 @@ public sealed class CheckSubject : IDisposable
 {
     private readonly Lazy<SKBitmap> _image;
     private readonly ConcurrentQueue<SubjectText> _texts;
+    private readonly ConcurrentBag<Task> _stillReading = [];
 
     public CheckSubject(string mediaSha256, byte[] imageBytes, IEnumerable<SubjectText> texts)
     {
@@ -45,11 +46,24 @@ public sealed class CheckSubject : IDisposable
         }
     }
 
+    /// <summary>Keeps the decoded image alive until <paramref name="reader"/> ends, even if the subject is disposed first.</summary>
+    public void KeepImageWhile(Task reader) => _stillReading.Add(reader);
+
     public void Dispose()
     {
-        if (_image.IsValueCreated)
+        if (!_image.IsValueCreated)
         {
-            _image.Value.Dispose();
+            return;
+        }
+
+        var image = _image.Value;
+        if (_stillReading.IsEmpty)
+        {
+            image.Dispose();
+        }
+        else
+        {
+            _ = Task.WhenAll(_stillReading).ContinueWith(_ => image.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
 }

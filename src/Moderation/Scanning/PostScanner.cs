@@ -84,8 +84,7 @@ public sealed class PostScanner(
             return ScanOutcome.Skipped;
         }
 
-        using var subject = CheckSubject.ForPost(post, await media.ReadAllBytesAsync(post.Media.Sha256, cancellationToken));
-        var results = await checks.RunAsync(subject, cancellationToken);
+        var results = await RunChecksAsync(post, cancellationToken);
         var unavailable = results.Where(r => !r.Available && r.Check.Required).Select(r => r.Check.Source).ToList();
         if (unavailable.Count > 0 && message.Attempts < _options.MaxCheckAttempts)
         {
@@ -127,6 +126,23 @@ public sealed class PostScanner(
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Post {PostId}: {Action} ({Reason})", post.Id, decision.Action, decision.Reason);
         return decision.Action == PolicyAction.Reject ? ScanOutcome.Rejected : ScanOutcome.Review;
+    }
+
+    private async Task<IReadOnlyList<CheckResult>> RunChecksAsync(Post post, CancellationToken cancellationToken)
+    {
+        byte[] image;
+        try
+        {
+            image = await media.ReadAllBytesAsync(post.Media.Sha256, cancellationToken);
+        }
+        catch (IOException exception)
+        {
+            // Without its image nothing can be checked; the post waits (and then goes to a person) like any outage.
+            return [.. checks.Checks.Select(check => new CheckResult(check, [], $"the media file cannot be read: {exception.Message}"))];
+        }
+
+        using var subject = CheckSubject.ForPost(post, image);
+        return await checks.RunAsync(subject, cancellationToken);
     }
 
     private async Task CompleteAloneAsync(OutboxMessage message, CancellationToken cancellationToken)

@@ -54,3 +54,22 @@ public sealed class MissingModelsTests(PlatformWithoutModels platform) : IClassF
         Assert.Contains("./aisocial models", reason);
     }
 }
+
+public sealed class MissingMediaTests(PlatformFixture platform) : IClassFixture<PlatformFixture>
+{
+    [Fact]
+    public async Task A_post_whose_image_file_is_gone_waits_with_the_reason_and_the_batch_goes_on()
+    {
+        var author = (await platform.CreateAccountAsync()).Id;
+        var lost = await platform.SubmitPostAsync(author, TestImages.Png(seed: 901));
+        var fine = await platform.SubmitPostAsync(author, TestImages.Png(seed: 902));
+        File.Delete(platform.Get<Ingest.Media.MediaStore>().PathFor(lost.Media.Sha256));
+
+        var report = await platform.Get<PostScanner>().ScanBatchAsync(default);
+
+        Assert.Equal((2, 1, 1), (report.Leased, report.Retried, report.QueuedForReview));
+        Assert.Contains("media file cannot be read", await platform.ScalarAsync<string>("select last_error from ingest.outbox where subject_id = $1", lost.Id));
+        Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", lost.Id));
+        Assert.Equal(1L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", fine.Id));
+    }
+}

@@ -10,9 +10,13 @@ public static class ConsolePolicies
     /// <summary>Moderators and admins: review decisions.</summary>
     public const string Review = "review";
 
+    /// <summary>ML engineers and admins: safety model versions (train, promote, retire).</summary>
+    public const string Models = "models";
+
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
         options.AddPolicy(Staff, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Staff));
         options.AddPolicy(Review, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Moderator, Roles.Admin));
+        options.AddPolicy(Models, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.MlEngineer, Roles.Admin));
     }
 }

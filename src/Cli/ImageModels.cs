@@ -11,10 +11,6 @@ namespace AiSocial.Cli;
 
 public sealed record PdqLine(string Hash, int Quality);
 
-public sealed record OcrLineOutput(string Text, float Confidence, float[][] Box);
-
-public sealed record OcrOutput(string Text, IReadOnlyList<OcrLineOutput> Lines);
-
 /// <summary>What <c>models check</c> prints for one file: the results, or why the file could not be checked.</summary>
 public sealed record ImageCheckLine(
     string File,
@@ -23,7 +19,7 @@ public sealed record ImageCheckLine(
     int? Height = null,
     PdqLine? Pdq = null,
     IReadOnlyDictionary<string, float>? Nsfw = null,
-    OcrOutput? Ocr = null,
+    OcrReport? Ocr = null,
     string? Error = null,
     string? Code = null);
 
@@ -75,7 +71,7 @@ public sealed class ImageModels(NsfwClassifier nsfw, OcrEngine ocr, ImageInspect
             image.Height,
             new PdqLine(pdq.Hash.ToHex(), pdq.Quality),
             NsfwScores.Labels.Select((label, i) => (label, scores[i])).ToDictionary(p => p.label.ToLowerInvariant(), p => p.Item2),
-            new OcrOutput(text.Text, [.. text.Lines.Select(l => new OcrLineOutput(l.Text, MathF.Round(l.Confidence, 4), [.. l.Box.ToArray().Select(p => new[] { MathF.Round(p[0], 1), MathF.Round(p[1], 1) })]))]));
+            OcrReport.Of(text));
     }
 
     public void Dispose()

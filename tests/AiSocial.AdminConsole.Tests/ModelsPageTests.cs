@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AiSocial.AdminConsole.Components.Pages.Models;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
@@ -9,7 +8,6 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace AiSocial.AdminConsole.Tests;
 
@@ -23,16 +21,9 @@ public sealed class ModelsPageTests(PlatformFixture platform) : IClassFixture<Pl
     private async Task<(IRenderedComponent<ModelsPage> Page, Ingest.Accounts.Account Engineer)> RenderAsEngineerAsync(string modelsDirectory)
     {
         var engineer = await platform.CreateAccountAsync(Roles.MlEngineer);
-        _context.Services.AddMudServices();
         _context.Services.AddSingleton(platform.Get<TextModelRegistry>());
         _context.Services.AddSingleton(Options.Create(new ModelOptions { Directory = modelsDirectory }));
-        _context.JSInterop.Mode = JSRuntimeMode.Loose;
-        _context.AddAuthorization()
-            .SetAuthorized(engineer.Handle)
-            .SetRoles(Roles.MlEngineer)
-            .SetClaims(new Claim(ClaimTypes.NameIdentifier, engineer.Id.ToString()));
-        _context.Render<MudPopoverProvider>();
-        _context.Render<MudSnackbarProvider>();
+        _context.SignIn(engineer, Roles.MlEngineer);
         return (_context.Render<ModelsPage>(), engineer);
     }
 

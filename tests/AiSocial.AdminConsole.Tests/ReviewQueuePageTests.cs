@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AiSocial.AdminConsole.Components.Pages.Review;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Posts;
@@ -8,8 +7,6 @@ using AiSocial.Testing;
 using Bunit;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
-using MudBlazor.Services;
 
 namespace AiSocial.AdminConsole.Tests;
 
@@ -23,14 +20,8 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
     private async Task<IRenderedComponent<ReviewQueuePage>> RenderAsModeratorAsync()
     {
         var moderator = await platform.CreateAccountAsync(Roles.Moderator);
-        _context.Services.AddMudServices();
         _context.Services.AddSingleton(platform.Get<ReviewQueue>());
-        _context.JSInterop.Mode = JSRuntimeMode.Loose;
-        _context.AddAuthorization()
-            .SetAuthorized(moderator.Handle)
-            .SetRoles(Roles.Moderator)
-            .SetClaims(new Claim(ClaimTypes.NameIdentifier, moderator.Id.ToString()));
-        _context.Render<MudPopoverProvider>(); // the grid's pager opens a popover
+        _context.SignIn(moderator, Roles.Moderator);
         return _context.Render<ReviewQueuePage>();
     }
 

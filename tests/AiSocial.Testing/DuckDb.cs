@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace AiSocial.Testing;
@@ -20,24 +19,9 @@ public static class DuckDb
 
     public static async Task<IReadOnlyList<JsonElement>> QueryAsync(string sql)
     {
-        var start = new ProcessStartInfo("node", ["--input-type=module", "-e", Script])
-        {
-            // Bare imports in --eval code resolve from the working directory's node_modules.
-            WorkingDirectory = Path.GetDirectoryName(NodeTools.NodeModules)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["AISOCIAL_SQL"] = sql;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"DuckDB failed ({process.ExitCode}) on: {sql}\n{await error}");
-        }
-
-        return JsonDocument.Parse(await output).RootElement.EnumerateArray().ToList();
+        var output = await NodeTools.RunAsync($"DuckDB on: {sql}", ["--input-type=module", "-e", Script],
+            new Dictionary<string, string> { ["AISOCIAL_SQL"] = sql });
+        return JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
     }
 
     /// <summary>Quotes a path as a DuckDB string literal.</summary>

@@ -20,25 +20,7 @@ public sealed class HashBank(NpgsqlDataSource dataSource, AuditLog audit)
             throw Ingest.ValidationFailedException.For("sha256", "Expected 64 lowercase hex characters.");
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            """
-            insert into moderation.hash_bank_entries (bank, sha256, reason, added_by) values ($1, $2, $3, $4)
-            on conflict (bank, sha256) do nothing
-            """, connection);
-        command.Parameters.Add(new() { Value = bank });
-        command.Parameters.Add(new() { Value = sha256 });
-        command.Parameters.Add(new() { Value = reason });
-        command.Parameters.Add(new() { Value = actor.Name });
-        var added = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        if (added)
-        {
-            await audit.AppendAsync(connection, actor, "hashbank.add", "media", sha256, new { bank, reason }, cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return added;
+        return await AddEntryAsync(actor, "hash_bank_entries", "sha256", bank, sha256, reason, "hashbank.add", "media", cancellationToken);
     }
 
     /// <summary>Adds a PDQ hash given as 64 hex digits; anything else is a validation error.</summary>
@@ -51,21 +33,28 @@ public sealed class HashBank(NpgsqlDataSource dataSource, AuditLog audit)
     public async Task<bool> AddPdqAsync(Actor actor, string bank, PdqHash pdq, string reason, CancellationToken cancellationToken)
     {
         var hex = pdq.ToHex();
+        return await AddEntryAsync(actor, "pdq_bank_entries", "pdq", bank, hex, reason, "hashbank.add_pdq", "pdq", cancellationToken);
+    }
+
+    // Both kinds of bank: insert unless the bank holds the hash already, and audit only what was added, in one transaction.
+    private async Task<bool> AddEntryAsync(Actor actor, string table, string hashColumn, string bank, string hash, string reason,
+        string auditAction, string auditSubject, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            """
-            insert into moderation.pdq_bank_entries (bank, pdq, reason, added_by) values ($1, $2, $3, $4)
-            on conflict (bank, pdq) do nothing
+            $"""
+            insert into moderation.{table} (bank, {hashColumn}, reason, added_by) values ($1, $2, $3, $4)
+            on conflict (bank, {hashColumn}) do nothing
             """, connection);
         command.Parameters.Add(new() { Value = bank });
-        command.Parameters.Add(new() { Value = hex });
+        command.Parameters.Add(new() { Value = hash });
         command.Parameters.Add(new() { Value = reason });
         command.Parameters.Add(new() { Value = actor.Name });
         var added = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         if (added)
         {
-            await audit.AppendAsync(connection, actor, "hashbank.add_pdq", "pdq", hex, new { bank, reason }, cancellationToken);
+            await audit.AppendAsync(connection, actor, auditAction, auditSubject, hash, new { bank, reason }, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

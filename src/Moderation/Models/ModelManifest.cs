@@ -55,8 +55,11 @@ public sealed record ModelManifest(int FormatVersion, IReadOnlyList<ModelEntry> 
         return manifest is { FormatVersion: CurrentFormat } ? manifest : null;
     }
 
-    /// <summary>Loads the manifest and checks every file against its recorded SHA-256.</summary>
-    public static ModelManifest LoadVerified(string directory)
+    /// <summary>
+    /// Loads the manifest and checks files against their recorded SHA-256: those of the named models, or every file
+    /// when none is named. A model that fails the check is refused; the others stay usable.
+    /// </summary>
+    public static ModelManifest LoadVerified(string directory, params string[] names)
     {
         if (string.IsNullOrEmpty(directory))
         {
@@ -65,7 +68,7 @@ public sealed record ModelManifest(int FormatVersion, IReadOnlyList<ModelEntry> 
 
         var manifest = TryLoad(directory)
             ?? throw new ModelUnavailableException($"No model manifest in {directory}; run ./aisocial models.");
-        foreach (var model in manifest.Models)
+        foreach (var model in names.Length == 0 ? manifest.Models : names.Select(manifest.Get))
         {
             var path = System.IO.Path.Combine(directory, model.File);
             if (!System.IO.File.Exists(path))

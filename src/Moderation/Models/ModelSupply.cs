@@ -29,8 +29,7 @@ public static class ModelSupply
         var ocrVersion = PackageVersion(nodeModules, OcrPackage);
         var ocrAssets = Path.Combine(nodeModules, OcrPackage, "assets");
 
-        var existing = ModelManifest.TryLoad(modelsDirectory);
-        if (existing is not null && IsCurrent(existing, modelsDirectory, nsfwSource.Version, ocrVersion))
+        if (Current(modelsDirectory, nsfwSource.Version, ocrVersion) is { } existing)
         {
             log.WriteLine($"Models are up to date in {modelsDirectory}.");
             return new ModelSupplyReport(true, existing);
@@ -62,19 +61,22 @@ public static class ModelSupply
         return new ModelSupplyReport(false, manifest);
     }
 
-    private static bool IsCurrent(ModelManifest manifest, string directory, string nsfwVersion, string ocrVersion)
+    /// <summary>The manifest when every file in it is intact and was built from these sources; otherwise null.</summary>
+    private static ModelManifest? Current(string directory, string nsfwVersion, string ocrVersion)
     {
+        ModelManifest manifest;
         try
         {
-            ModelManifest.LoadVerified(directory);
+            manifest = ModelManifest.LoadVerified(directory);
         }
         catch (ModelUnavailableException)
         {
-            return false;
+            return null;
         }
 
-        return manifest.Models.Any(m => m.Name == ModelNames.Nsfw && m.Source.Version == nsfwVersion && m.Version.EndsWith($"-r{ConverterRevision}", StringComparison.Ordinal))
+        var built = manifest.Models.Any(m => m.Name == ModelNames.Nsfw && m.Source.Version == nsfwVersion && m.Version.EndsWith($"-r{ConverterRevision}", StringComparison.Ordinal))
             && manifest.Models.Count(m => m.Source.Package == OcrPackage && m.Source.Version == ocrVersion) == 2;
+        return built ? manifest : null;
     }
 
     private sealed record NsfwSource(string Version);

@@ -31,20 +31,7 @@ public sealed class NsfwClassifier : IDisposable
     public NsfwClassifier(string onnxPath, string modelVersion, int intraOpThreads = 0)
     {
         ModelVersion = modelVersion;
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (intraOpThreads > 0)
-        {
-            options.IntraOpNumThreads = intraOpThreads;
-        }
-
-        try
-        {
-            _session = new InferenceSession(onnxPath, options);
-        }
-        catch (Exception exception) when (exception is OnnxRuntimeException or IOException)
-        {
-            throw new ModelUnavailableException($"The NSFW model {onnxPath} cannot be loaded: {exception.Message}", exception);
-        }
+        _session = ModelSessions.Open(onnxPath, intraOpThreads);
 
         if (!_session.InputMetadata.TryGetValue(InputName, out var input) || !input.Dimensions.SequenceEqual([-1, Size, Size, 3])
             || !_session.OutputMetadata.TryGetValue(OutputName, out var output) || !output.Dimensions.SequenceEqual([-1, NsfwScores.Labels.Count]))
@@ -67,7 +54,7 @@ public sealed class NsfwClassifier : IDisposable
     /// <summary>The classifier for the manifest's <see cref="ModelNames.Nsfw"/> entry; <see cref="ModelUnavailableException"/> if it is missing or changed.</summary>
     public static NsfwClassifier FromManifest(ModelOptions options)
     {
-        var entry = ModelManifest.LoadVerified(options.Directory).Get(ModelNames.Nsfw);
+        var entry = ModelManifest.LoadVerified(options.Directory, ModelNames.Nsfw).Get(ModelNames.Nsfw);
         return new NsfwClassifier(Path.Combine(options.Directory, entry.File), entry.Version, options.IntraOpThreads);
     }
 

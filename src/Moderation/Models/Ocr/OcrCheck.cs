@@ -26,14 +26,8 @@ public sealed class OcrCheck(LoadedModel<OcrEngine> engine) : IPostCheck
         var ocr = engine.Get();
         var result = ocr.Read(subject.Image, cancellationToken);
         subject.AddText(TextField, result.Text);
-        var detail = JsonSerializer.SerializeToElement(new
-        {
-            text = result.Text,
-            lines = result.Lines.Select(line => new { text = line.Text, confidence = MathF.Round(line.Confidence, 4), box = Rounded(line.Box) }),
-        });
+        var detail = JsonSerializer.SerializeToElement(OcrReport.Of(result), JsonSerializerOptions.Web);
         IReadOnlyList<Signal> signals = [new Signal(Source, ocr.Version, TextFoundCategory, result.Lines.Count > 0 ? 1.0 : 0.0, detail)];
         return Task.FromResult(signals);
     }
-
-    private static float[][] Rounded(TextQuad box) => [.. box.ToArray().Select(p => new[] { MathF.Round(p[0], 1), MathF.Round(p[1], 1) })];
 }

@@ -66,7 +66,7 @@ public sealed class OcrEngine : IDisposable
     /// <summary>The engine for the models in the verified manifest of <see cref="ModelOptions.Directory"/>.</summary>
     public static OcrEngine FromManifest(ModelOptions options)
     {
-        var manifest = ModelManifest.LoadVerified(options.Directory);
+        var manifest = ModelManifest.LoadVerified(options.Directory, ModelNames.OcrDetection, ModelNames.OcrRecognition);
         var detection = manifest.Get(ModelNames.OcrDetection);
         var recognition = manifest.Get(ModelNames.OcrRecognition);
         IReadOnlyList<string> keys = recognition.LabelsFile is { } labelsFile
@@ -114,4 +114,15 @@ public sealed class OcrEngine : IDisposable
         _detector.Dispose();
         _recognizer.Dispose();
     }
+}
+
+/// <summary>One line of an <see cref="OcrReport"/>: text, confidence to 4 places, box corners to 0.1 pixel.</summary>
+public sealed record OcrReportLine(string Text, float Confidence, float[][] Box);
+
+/// <summary>What OCR found, as the OCR check's signal detail and <c>aisocial models check</c> report it.</summary>
+public sealed record OcrReport(string Text, IReadOnlyList<OcrReportLine> Lines)
+{
+    public static OcrReport Of(OcrResult result) =>
+        new(result.Text, [.. result.Lines.Select(line => new OcrReportLine(line.Text, MathF.Round(line.Confidence, 4),
+            [.. line.Box.ToArray().Select(p => new[] { MathF.Round(p[0], 1), MathF.Round(p[1], 1) })]))]);
 }

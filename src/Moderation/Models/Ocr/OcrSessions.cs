@@ -4,30 +4,6 @@ namespace AiSocial.Moderation.Models.Ocr;
 
 internal static class OcrSessions
 {
-    /// <summary>One session per model, shared by every caller (ONNX Runtime sessions are safe to run concurrently).</summary>
-    public static InferenceSession Open(string path, int intraOpThreads)
-    {
-        if (!File.Exists(path))
-        {
-            throw new ModelUnavailableException($"Model file {path} is missing; run ./aisocial models.");
-        }
-
-        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (intraOpThreads > 0)
-        {
-            options.IntraOpNumThreads = intraOpThreads;
-        }
-
-        try
-        {
-            return new InferenceSession(path, options);
-        }
-        catch (OnnxRuntimeException exception)
-        {
-            throw new ModelUnavailableException($"Model file {path} cannot be loaded: {exception.Message}", exception);
-        }
-    }
-
     /// <summary>The single input and output of a model, checked to have the rank OCR expects.</summary>
     public static (string Input, string Output, int[] OutputShape) Describe(InferenceSession session, string path, int inputRank, int outputRank)
     {

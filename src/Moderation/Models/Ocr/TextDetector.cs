@@ -25,7 +25,7 @@ public sealed class TextDetector : IDisposable
 
     public TextDetector(string modelPath, int intraOpThreads = 0)
     {
-        _session = OcrSessions.Open(modelPath, intraOpThreads);
+        _session = ModelSessions.Open(modelPath, intraOpThreads);
         try
         {
             (_input, _output, var shape) = OcrSessions.Describe(_session, modelPath, inputRank: 4, outputRank: 4);

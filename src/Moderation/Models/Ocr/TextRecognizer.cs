@@ -41,7 +41,7 @@ public sealed class TextRecognizer : IDisposable
             throw new ModelUnavailableException("The recogniser's character list is empty.");
         }
 
-        _session = OcrSessions.Open(modelPath, intraOpThreads);
+        _session = ModelSessions.Open(modelPath, intraOpThreads);
         try
         {
             (_input, _output, var shape) = OcrSessions.Describe(_session, modelPath, inputRank: 4, outputRank: 3);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using AiSocial.Testing;
 
@@ -22,20 +21,6 @@ public static class NsfwjsReference
 
     public static float[] ReadFloats(string path) => MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
 
-    private static async Task RunScriptAsync(string script, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo("node", [Path.Combine(RepositoryRoot.Path, "tools", "models", script), .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{script} failed ({process.ExitCode}):\n{await error}\n{await output}");
-        }
-    }
+    private static Task RunScriptAsync(string script, IEnumerable<string> arguments) =>
+        NodeTools.RunAsync(script, [Path.Combine(RepositoryRoot.Path, "tools", "models", script), .. arguments]);
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
-using AiSocial.Moderation.Models;
-using AiSocial.Moderation.Models.Nsfw;
-using AiSocial.Moderation.Models.Ocr;
-using AiSocial.Moderation.Models.Pdq;
+using AiSocial.SafetyModels;
+using AiSocial.SafetyModels.Nsfw;
+using AiSocial.SafetyModels.Ocr;
+using AiSocial.SafetyModels.Pdq;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

@@ -1,25 +1,37 @@
 using AiSocial.AdminConsole.Account;
 using AiSocial.AdminConsole.Media;
+using AiSocial.Authentication;
 using AiSocial.Moderation;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Npgsql;
+using OpenTelemetry.Metrics;
 using Quartz;
 
 namespace AiSocial.AdminConsole;
 
 public static class Extensions
 {
+    // Staff sign in with a cookie; API clients send the bearer token POST /api/v1/sessions gave them.
+    private const string CookieOrBearer = "cookie-or-bearer";
+
     public static IHostApplicationBuilder AddAdminConsole(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        var options = builder.Configuration.GetSection(ConsoleOptions.Section).Get<ConsoleOptions>() ?? new ConsoleOptions();
+        services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+        services.AddAuthentication(CookieOrBearer)
+            .AddPolicyScheme(CookieOrBearer, "Cookie or bearer token", scheme => scheme.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? BearerTokens.Scheme
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
             {
                 cookie.LoginPath = "/signin";
@@ -29,35 +41,40 @@ public static class Extensions
                 cookie.Cookie.SameSite = SameSiteMode.Strict;
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
-            });
+            })
+            .AddBearerTokens();
         services.AddAuthorization(ConsolePolicies.Add);
-        if (!string.IsNullOrEmpty(options.KeysDirectory))
+        services.AddDataProtection().SetApplicationName("aisocial-console");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<ConsoleOptions>, ILoggerFactory>((keys, console, logging) =>
         {
-            services.AddDataProtection().SetApplicationName("aisocial-console").PersistKeysToFileSystem(new DirectoryInfo(options.KeysDirectory));
-        }
-
-        if (options.RunScheduler)
-        {
-            builder.AddQuartz(quartz =>
+            if (console.Value.KeysDirectory is { Length: > 0 } directory)
             {
-                quartz.ConfigureScheduler(scheduler =>
-                {
-                    scheduler.InstanceName = "aisocial";
-                    scheduler.GenerateInstanceId = true;
-                });
-                quartz.UsePersistentStore(store =>
-                {
-                    // The platform's one data source: same pool, same connection settings, resolved when first used.
-                    store.UsePostgres(source => source.DataSourceFactory = services => services.GetRequiredService<NpgsqlDataSource>());
-                    store.ConfigureStore(ado => ado.TablePrefix = "quartz.qrtz_");
-                    store.UseClustering(_ => { });
-                    store.ProvisionSchema();
-                });
-                quartz.AddModerationJobs(builder.Configuration);
-            });
-            builder.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
-        }
+                keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(directory), logging);
+            }
+        });
 
+        builder.AddQuartz(quartz =>
+        {
+            quartz.ConfigureScheduler(scheduler =>
+            {
+                scheduler.InstanceName = "aisocial";
+                scheduler.GenerateInstanceId = true;
+            });
+            quartz.UsePersistentStore(store =>
+            {
+                // The platform's one data source: same pool, same connection settings, resolved when first used.
+                store.UsePostgres(source => source.DataSourceFactory = provider => provider.GetRequiredService<NpgsqlDataSource>());
+                store.ConfigureStore(ado => ado.TablePrefix = "quartz.qrtz_");
+                store.UseClustering(_ => { });
+                store.ProvisionSchema();
+            });
+            quartz.AddModerationJobs();
+        });
+        builder.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+        services.AddOptions<QuartzHostedServiceOptions>().Configure<IOptions<ConsoleOptions>>((hosted, console) =>
+            hosted.AutoStart = console.Value.RunScheduler);
+
+        services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddPrometheusExporter());
         return builder;
     }
 
@@ -65,6 +82,8 @@ public static class Extensions
     {
         endpoints.MapAccountEndpoints();
         endpoints.MapStaffMedia();
+        // Prometheus scrapes the platform's meters here; the console is an internal host.
+        endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;
     }
 }

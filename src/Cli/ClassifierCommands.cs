@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using AiSocial.Ingest.Audit;
-using AiSocial.Moderation.Models.TextClassifier;
+using AiSocial.Moderation.TextClassifier;
+using AiSocial.Problems;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiSocial.Cli;
@@ -45,16 +46,7 @@ public static class ClassifierCommands
         var command = new Command("train", "Train a new version now from every reviewer label; it starts in shadow.");
         command.SetAction((_, cancellationToken) => CliHost.RunAsync(async services =>
         {
-            try
-            {
-                Print(await services.GetRequiredService<TextModelRegistry>().TrainAsync(Actor.CommandLine(), cancellationToken));
-                return 0;
-            }
-            catch (TrainingRefusedException refused)
-            {
-                await Console.Error.WriteLineAsync($"error: {refused.Message}");
-                return 2;
-            }
+            return await PrintAsync(await services.GetRequiredService<TextModelRegistry>().TrainAsync(Actor.CommandLine(), cancellationToken));
         }));
         return command;
     }
@@ -65,8 +57,8 @@ public static class ClassifierCommands
         var command = new Command("promote", "Make a shadow version active (the active one is retired).") { version };
         command.SetAction((parse, cancellationToken) => CliHost.RunAsync(async services =>
         {
-            Print(await services.GetRequiredService<TextModelRegistry>().PromoteAsync(Actor.CommandLine(), parse.GetValue(version), cancellationToken));
-            return 0;
+            return await PrintAsync(
+                await services.GetRequiredService<TextModelRegistry>().PromoteAsync(Actor.CommandLine(), parse.GetValue(version), cancellationToken));
         }));
         return command;
     }
@@ -78,11 +70,21 @@ public static class ClassifierCommands
         var command = new Command("retire", "Take a version out of service.") { version, reason };
         command.SetAction((parse, cancellationToken) => CliHost.RunAsync(async services =>
         {
-            Print(await services.GetRequiredService<TextModelRegistry>().RetireAsync(Actor.CommandLine(), parse.GetValue(version),
+            return await PrintAsync(await services.GetRequiredService<TextModelRegistry>().RetireAsync(Actor.CommandLine(), parse.GetValue(version),
                 parse.GetValue(reason)!, cancellationToken));
-            return 0;
         }));
         return command;
+    }
+
+    private static async Task<int> PrintAsync(Outcome<TextModelVersion> outcome)
+    {
+        if (outcome.Refusal is { } refusal)
+        {
+            return await CliHost.RefusedAsync(refusal);
+        }
+
+        Print(outcome.Value);
+        return 0;
     }
 
     private static void Print(TextModelVersion version)

@@ -1,7 +1,11 @@
 using AiSocial.Export;
-using AiSocial.Ingest;
+using AiSocial.Problems;
+using AiSocial.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace AiSocial.Cli;
 
@@ -12,11 +16,16 @@ public static class CliHost
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "aisocial-cli", Args = [] });
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
+        builder.AddTelemetry();
         builder.AddExport();
-        return builder.Build();
+        var host = builder.Build();
+        // The host is never started, so the providers are made here; disposing the host flushes what they hold.
+        _ = host.Services.GetService<TracerProvider>();
+        _ = host.Services.GetService<MeterProvider>();
+        return host;
     }
 
-    /// <summary>Runs a command body, turning a refused request into a one-line error and exit code 2.</summary>
+    /// <summary>Runs a command body on the platform's services; an unreachable database is a one-line error.</summary>
     public static async Task<int> RunAsync(Func<IServiceProvider, Task<int>> body)
     {
         try
@@ -24,15 +33,17 @@ public static class CliHost
             using var host = Build();
             return await body(host.Services);
         }
-        catch (RequestRejectedException rejection)
-        {
-            await Console.Error.WriteLineAsync($"error: {rejection.Message}");
-            return 2;
-        }
         catch (Npgsql.NpgsqlException exception) when (exception.InnerException is System.Net.Sockets.SocketException)
         {
             await Console.Error.WriteLineAsync($"error: cannot reach PostgreSQL ({exception.InnerException.Message}). Is it running? `./aisocial up` starts it.");
             return 3;
         }
+    }
+
+    /// <summary>Reports a refused request as a one-line error; exit code 2.</summary>
+    public static async Task<int> RefusedAsync(Refusal refusal)
+    {
+        await Console.Error.WriteLineAsync($"error: {refusal.Detail}");
+        return 2;
     }
 }

@@ -27,9 +27,15 @@ public static class ExportCommands
         {
             var exporter = services.GetRequiredService<DatasetExporter>();
             using var bar = new ProgressBar(Console.Error);
-            var run = await exporter.RunAsync(parse.GetValue(dataset)!, parse.GetValue(output)!.FullName, Actor.CommandLine(),
+            var exported = await exporter.RunAsync(parse.GetValue(dataset)!, parse.GetValue(output)!.FullName, Actor.CommandLine(),
                 new Progress<ExportProgress>(bar.Report), cancellationToken);
+            if (exported.Refusal is { } refusal)
+            {
+                return await CliHost.RefusedAsync(refusal);
+            }
+
             bar.Finish();
+            var run = exported.Value;
             var manifest = run.Manifest;
             Console.WriteLine($"Exported dataset '{manifest.Dataset}' (run {run.RunId}) to {run.Output}");
             Console.WriteLine($"  rows:     {manifest.RowsIncluded}");

@@ -1,10 +1,9 @@
-using AiSocial.Ingest;
 using AiSocial.Ingest.Media;
-using AiSocial.Moderation.Checks;
-using AiSocial.Moderation.Models;
-using AiSocial.Moderation.Models.Nsfw;
-using AiSocial.Moderation.Models.Ocr;
-using AiSocial.Moderation.Models.Pdq;
+using AiSocial.Problems;
+using AiSocial.SafetyModels;
+using AiSocial.SafetyModels.Nsfw;
+using AiSocial.SafetyModels.Ocr;
+using AiSocial.SafetyModels.Pdq;
 using Microsoft.Extensions.Options;
 
 namespace AiSocial.Cli;
@@ -45,25 +44,27 @@ public sealed class ImageModels(NsfwClassifier nsfw, OcrEngine ocr, ImageInspect
 
     public async Task<ImageCheckLine> CheckAsync(FileInfo file, CancellationToken cancellationToken)
     {
-        InspectedImage image;
+        Outcome<InspectedImage> inspection;
         try
         {
             await using var stream = file.OpenRead();
-            image = await inspector.InspectAsync(stream, cancellationToken);
+            inspection = await inspector.InspectAsync(stream, cancellationToken);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return new ImageCheckLine(file.ToString(), Error: exception.Message, Code: "file-unreadable");
         }
-        catch (RequestRejectedException rejection)
+
+        if (inspection.Refusal is { } refusal)
         {
-            return new ImageCheckLine(file.ToString(), Error: rejection.Message, Code: rejection.Problem.Code);
+            return new ImageCheckLine(file.ToString(), Error: refusal.Detail, Code: refusal.Problem.Code);
         }
 
-        using var subject = new CheckSubject(image.Sha256, image.Bytes, []);
-        var pdq = PdqHasher.Compute(subject.Image);
-        var scores = nsfw.Classify(subject.Image);
-        var text = ocr.Read(subject.Image, cancellationToken);
+        var image = inspection.Value;
+        using var decoded = ModelImages.Decode(image.Bytes);
+        var pdq = PdqHasher.Compute(decoded);
+        var scores = nsfw.Classify(decoded);
+        var text = ocr.Read(decoded, cancellationToken);
         return new ImageCheckLine(
             file.ToString(),
             image.Sha256,

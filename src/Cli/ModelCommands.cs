@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using AiSocial.Moderation.Models;
+using AiSocial.SafetyModels;
 
 namespace AiSocial.Cli;
 
@@ -18,13 +18,11 @@ public static class ModelCommands
 
     private static readonly Option<DirectoryInfo?> ModelsOption = new("--models")
     {
-        Description = "The models directory (default: Models__Directory or AISOCIAL_MODELS).",
+        Description = "The models directory (default: the Models__Directory environment variable, which ./aisocial sets).",
     };
 
     private static string ModelsDirectory(ParseResult parse) =>
-        parse.GetValue(ModelsOption)?.FullName
-        ?? Environment.GetEnvironmentVariable("Models__Directory")
-        ?? new ModelOptions().Directory;
+        parse.GetValue(ModelsOption)?.FullName ?? Environment.GetEnvironmentVariable("Models__Directory") ?? "";
 
     private static Command Prepare()
     {

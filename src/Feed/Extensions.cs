@@ -1,27 +1,33 @@
+using AiSocial.Authentication;
 using AiSocial.Feed.Apis;
-using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest;
 using AiSocial.Ingest.Media;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace AiSocial.Feed;
 
 public static class Extensions
 {
+    /// <summary>The public API's services: the system of record, bearer tokens, request validation and body limits.</summary>
     public static IHostApplicationBuilder AddFeed(this IHostApplicationBuilder builder)
     {
+        builder.AddIngest();
         var services = builder.Services;
-        services.AddAuthentication(BearerTokenHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthentication(BearerTokens.Scheme).AddBearerTokens();
         services.AddAuthorization();
+        services.AddValidation();
 
         // Room for the largest image allowed plus the form around it; the image limit itself is checked while reading.
-        var maxImageBytes = builder.Configuration.GetSection(MediaOptions.Section).Get<MediaOptions>()?.MaxBytes ?? new MediaOptions().MaxBytes;
-        var maxRequestBytes = maxImageBytes + 1024 * 1024;
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxRequestBytes);
-        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxRequestBytes);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<MediaOptions>>((kestrel, media) =>
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBytes(media.Value));
+        services.AddOptions<FormOptions>().Configure<IOptions<MediaOptions>>((form, media) =>
+            form.MultipartBodyLengthLimit = MaxRequestBytes(media.Value));
         return builder;
     }
+
+    private static long MaxRequestBytes(MediaOptions media) => media.MaxBytes + 1024 * 1024;
 
     public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder endpoints)
     {

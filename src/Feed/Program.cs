@@ -1,10 +1,8 @@
 using AiSocial.Feed;
-using AiSocial.Ingest;
 using AiSocial.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-builder.AddIngest();
 builder.AddFeed();
 
 var app = builder.Build();

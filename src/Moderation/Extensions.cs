@@ -3,14 +3,11 @@ using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.HashBanks;
-using AiSocial.Moderation.Models;
-using AiSocial.Moderation.Models.Nsfw;
-using AiSocial.Moderation.Models.Ocr;
-using AiSocial.Moderation.Models.TextClassifier;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
-using Microsoft.Extensions.Configuration;
+using AiSocial.Moderation.TextClassifier;
+using AiSocial.SafetyModels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -27,6 +24,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddModeration(this IHostApplicationBuilder builder)
     {
         builder.AddIngest();
+        builder.AddSafetyModels();
         var services = builder.Services;
         services.AddMigrations(Migrations);
         services.AddOptions<ModerationOptions>().BindConfiguration(ModerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -34,10 +32,7 @@ public static class Extensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, HashBankCheck>());
         services.TryAddSingleton<PdqBankIndex>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, PdqHashBankCheck>());
-        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section);
-        services.TryAddSingleton(sp => ModelLoader<NsfwClassifier>(sp, NsfwClassifier.FromManifest));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, NsfwCheck>());
-        services.TryAddSingleton(sp => ModelLoader<OcrEngine>(sp, OcrEngine.FromManifest));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, OcrCheck>());
         services.TryAddSingleton<CheckRunner>();
         services.TryAddSingleton<ModerationPolicy>();
@@ -50,28 +45,25 @@ public static class Extensions
         return builder;
     }
 
-    private static LoadedModel<T> ModelLoader<T>(IServiceProvider services, Func<ModelOptions, T> fromManifest)
-        where T : class, IDisposable
+    /// <summary>
+    /// The moderation jobs on a Quartz scheduler: the scan job every <see cref="ModerationOptions.ScanIntervalSeconds"/>
+    /// (unless <see cref="ModerationOptions.RunScheduledScans"/> is off, which also unschedules a stored trigger) and
+    /// the text classifier's retraining.
+    /// </summary>
+    public static IQuartzBuilder AddModerationJobs(this IQuartzBuilder quartz)
     {
-        var options = services.GetRequiredService<IOptions<ModelOptions>>().Value;
-        return new LoadedModel<T>(() => fromManifest(options));
-    }
-
-    /// <summary>Schedules the scan job on a Quartz scheduler.</summary>
-    public static IQuartzBuilder AddModerationJobs(this IQuartzBuilder quartz, IConfiguration configuration)
-    {
-        quartz.AddTextClassifierRetrain(configuration);
-        var options = configuration.GetSection(ModerationOptions.Section).Get<ModerationOptions>() ?? new ModerationOptions();
-        if (!options.RunScheduledScans)
-        {
-            return quartz;
-        }
-
-        quartz.ScheduleJob<ScanJob>(
-            trigger => trigger.WithIdentity(ScanJob.TriggerKey)
-                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(options.ScanIntervalSeconds)).RepeatForever())
-                .StartNow(),
-            job => job.WithIdentity(ScanJob.Key).RequestRecovery());
+        quartz.AddTextClassifierRetrain();
+        quartz.AddJob<ScanJob>(job => job.WithIdentity(ScanJob.Key).RequestRecovery());
+        quartz.AddConfiguredTrigger<ScanJob>($"{ModerationOptions.Section}:{nameof(ModerationOptions.RunScheduledScans)}",
+            (services, _) => Options(services).RunScheduledScans ? "on" : QuartzSwitchedOff,
+            (services, _, trigger) => trigger.ForJob(ScanJob.Key).WithIdentity(ScanJob.TriggerKey)
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(Options(services).ScanIntervalSeconds)).RepeatForever())
+                .StartNow());
         return quartz;
     }
+
+    /// <summary>What <see cref="QuartzBuilderExtensions.AddConfiguredTrigger{TJob}"/> takes to mean "not scheduled".</summary>
+    internal const string QuartzSwitchedOff = "-";
+
+    private static ModerationOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<ModerationOptions>>().Value;
 }

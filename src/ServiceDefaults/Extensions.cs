@@ -1,30 +1,27 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AiSocial.Ingest;
+using AiSocial.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Scalar.AspNetCore;
 
 namespace AiSocial.ServiceDefaults;
 
-/// <summary>What every AiSocial host shares: problem responses, JSON settings, health endpoints and OpenAPI.</summary>
+/// <summary>What every AiSocial host shares: problem responses, JSON settings, health endpoints, OpenAPI and telemetry.</summary>
 public static class Extensions
 {
-    private static readonly Dictionary<int, string> CodesByStatus = new()
+    private static readonly Dictionary<int, Problem> ProblemsByStatus = new[]
     {
-        [400] = Problems.MalformedRequest.Code,
-        [401] = Problems.Unauthorized.Code,
-        [403] = Problems.Forbidden.Code,
-        [404] = Problems.NotFound.Code,
-        [405] = "method-not-allowed",
-        [409] = "conflict",
-        [413] = Problems.PayloadTooLarge.Code,
-        [415] = Problems.UnsupportedMediaType.Code,
-        [500] = "internal-error",
-    };
+        CommonProblems.MalformedRequest, CommonProblems.Unauthorized, CommonProblems.Forbidden, CommonProblems.NotFound,
+        CommonProblems.MethodNotAllowed, CommonProblems.Conflict, CommonProblems.PayloadTooLarge, CommonProblems.UnsupportedMediaType,
+        CommonProblems.InternalError,
+    }.ToDictionary(p => p.Status);
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
@@ -32,24 +29,18 @@ public static class Extensions
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
 
         var services = builder.Services;
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
-            if (!context.ProblemDetails.Extensions.ContainsKey("code") && CodesByStatus.TryGetValue(status, out var code))
-            {
-                context.ProblemDetails.Extensions["code"] = code;
-            }
-        });
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = Complete);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>());
         services.AddHealthChecks();
+        builder.AddTelemetry();
         return builder;
     }
 
-    /// <summary>Problem responses for errors, <c>/health</c> (ready), <c>/alive</c>, <c>/openapi/v1.json</c> and its UI at <c>/scalar</c>.</summary>
+    /// <summary>Problem responses for errors, then the pipeline's own defaults.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseExceptionHandler();
@@ -57,6 +48,7 @@ public static class Extensions
         return app;
     }
 
+    /// <summary><c>/health</c> (ready), <c>/alive</c>, <c>/openapi/v1.json</c> and its UI at <c>/scalar</c>.</summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
@@ -65,4 +57,68 @@ public static class Extensions
         endpoints.MapScalarApiReference();
         return endpoints;
     }
+
+    // Every problem leaves with a stable code and the request's path, whoever wrote it: a handler, the validation
+    // filter, the exception handler or the status-code pages.
+    private static void Complete(ProblemDetailsContext context)
+    {
+        var details = context.ProblemDetails;
+        var status = details.Status ?? context.HttpContext.Response.StatusCode;
+        if (!details.Extensions.ContainsKey("code"))
+        {
+            var problem = details is HttpValidationProblemDetails ? CommonProblems.ValidationFailed : ProblemsByStatus.GetValueOrDefault(status);
+            if (problem is not null)
+            {
+                details.Type = problem.Type;
+                details.Title = problem.Title;
+                details.Extensions["code"] = problem.Code;
+            }
+        }
+
+        if (details is HttpValidationProblemDetails { Errors.Count: > 0 } validation)
+        {
+            // The validation filter names fields as C# does (DisplayName); clients sent, and read, their JSON names.
+            validation.Errors = validation.Errors.ToDictionary(e => JsonFieldName(e.Key), e => e.Value, StringComparer.Ordinal);
+            details.Detail ??= string.Join(" ", validation.Errors.SelectMany(e => e.Value));
+        }
+
+        details.Detail ??= DefaultDetail(context.HttpContext, status);
+        details.Instance ??= context.HttpContext.Request.Path;
+    }
+
+    // What a problem the framework raised without a word (the status-code pages, a refused form) tells the client.
+    private static string? DefaultDetail(HttpContext context, int status)
+    {
+        var request = context.Request;
+        return status switch
+        {
+            StatusCodes.Status404NotFound => $"There is nothing at {request.Method} {request.Path}.",
+            StatusCodes.Status405MethodNotAllowed => context.Response.Headers.Allow is { Count: > 0 } allow
+                ? $"{request.Path} does not take {request.Method}; it takes {string.Join(", ", allow.ToArray())}."
+                : $"{request.Path} does not take {request.Method}.",
+            StatusCodes.Status415UnsupportedMediaType => AcceptedContentTypes(context) is { Count: > 0 } accepted
+                ? $"This endpoint takes {string.Join(" or ", accepted)}; the request was {(string.IsNullOrEmpty(request.ContentType) ? "sent without a Content-Type" : $"'{request.ContentType}'")}."
+                : null,
+            _ => null,
+        };
+    }
+
+    private static IReadOnlyList<string>? AcceptedContentTypes(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is { } accepts)
+        {
+            return accepts.ContentTypes;
+        }
+
+        // Routing refuses a Content-Type no endpoint accepts with an endpoint of its own; find the one the request was for.
+        var request = context.Request;
+        return context.RequestServices.GetService<EndpointDataSource>()?.Endpoints.OfType<RouteEndpoint>()
+            .Where(endpoint => endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(request.Method) == true)
+            .Where(endpoint => new TemplateMatcher(new RouteTemplate(endpoint.RoutePattern), []).TryMatch(request.Path, []))
+            .Select(endpoint => endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes)
+            .FirstOrDefault(types => types is { Count: > 0 });
+    }
+
+    private static string JsonFieldName(string path) =>
+        string.Join('.', path.Split('.').Select(part => part.Length > 0 && char.IsUpper(part[0]) ? JsonNamingPolicy.CamelCase.ConvertName(part) : part));
 }

@@ -1,23 +1,27 @@
 using System.Text.Json;
-using AiSocial.Ingest;
+using AiSocial.Problems;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AiSocial.ServiceDefaults;
 
-/// <summary>Turns refusals and unreadable requests into RFC 9457 problems; anything else stays a 500.</summary>
+/// <summary>
+/// Turns what the framework refuses before a handler runs (a body it cannot read, one too large, one in a format the
+/// endpoint does not take) into RFC 9457 problems. Handlers never throw; anything else stays a 500.
+/// </summary>
 internal sealed class ProblemExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ProblemDetails? details = exception switch
         {
-            RequestRejectedException rejection => rejection.ToProblemDetails(httpContext),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge =>
-                Problems.PayloadTooLarge.ToProblemDetails(tooLarge.Message, httpContext),
-            BadHttpRequestException badRequest => Problems.MalformedRequest.ToProblemDetails(Explain(badRequest), httpContext),
-            InvalidDataException or JsonException => Problems.MalformedRequest.ToProblemDetails(exception.Message, httpContext),
+                CommonProblems.PayloadTooLarge.ToProblemDetails(tooLarge.Message),
+            // Its detail, which the endpoint takes, is filled in with every problem's defaults.
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => new ProblemDetails { Status = StatusCodes.Status415UnsupportedMediaType },
+            BadHttpRequestException badRequest => CommonProblems.MalformedRequest.ToProblemDetails(Explain(badRequest)),
+            InvalidDataException or JsonException => CommonProblems.MalformedRequest.ToProblemDetails(exception.Message),
             _ => null,
         };
         if (details is null)

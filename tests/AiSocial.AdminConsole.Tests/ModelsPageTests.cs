@@ -1,8 +1,8 @@
 using AiSocial.AdminConsole.Components.Pages.Models;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
-using AiSocial.Moderation.Models;
-using AiSocial.Moderation.Models.TextClassifier;
+using AiSocial.Moderation.TextClassifier;
+using AiSocial.SafetyModels;
 using AiSocial.Testing;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;

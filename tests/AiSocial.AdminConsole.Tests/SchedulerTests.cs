@@ -1,5 +1,4 @@
 using AiSocial.Ingest.Posts;
-using AiSocial.Moderation.Scanning;
 
 namespace AiSocial.AdminConsole.Tests;
 
@@ -42,6 +41,6 @@ public sealed class SchedulerTests(ClusteredConsoleFixture console) : IClassFixt
             "select count(*) from ingest.outbox where subject_id = any($1) and attempts = 1 and completed_at is not null", ids));
         Assert.Equal(2L, await console.ScalarAsync<long>("select count(*) from quartz.qrtz_scheduler_state"));
         Assert.Equal(1L, await console.ScalarAsync<long>(
-            "select count(*) from quartz.qrtz_job_details where job_name = $1 and is_nonconcurrent and requests_recovery", ScanJob.Key.Name));
+            "select count(*) from quartz.qrtz_job_details where job_name = $1 and is_nonconcurrent and requests_recovery", "scan-submitted-posts"));
     }
 }

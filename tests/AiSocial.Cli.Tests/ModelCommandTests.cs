@@ -1,6 +1,6 @@
 using System.Text.Json;
-using AiSocial.Moderation.Models;
-using AiSocial.Moderation.Models.Pdq;
+using AiSocial.SafetyModels;
+using AiSocial.SafetyModels.Pdq;
 using AiSocial.Testing;
 
 namespace AiSocial.Cli.Tests;

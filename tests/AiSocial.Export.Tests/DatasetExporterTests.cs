@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using AiSocial.Export.Runs;
-using AiSocial.Ingest;
 using AiSocial.Ingest.Audit;
+using AiSocial.Problems;
 using AiSocial.Testing;
 
 namespace AiSocial.Export.Tests;
@@ -20,8 +20,8 @@ public sealed class ExportFixture : PlatformFixture
     {
         await base.StartAsync();
         Scenario = await ExportScenario.CreateAsync(this);
-        Run = await Get<DatasetExporter>().RunAsync(Scenario.Dataset, Output, Actor.System("test"),
-            new SynchronousProgress<ExportProgress>(Progress.Add), default);
+        Run = (await Get<DatasetExporter>().RunAsync(Scenario.Dataset, Output, Actor.System("test"),
+            new SynchronousProgress<ExportProgress>(Progress.Add), default)).Value;
     }
 }
 
@@ -118,10 +118,10 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
         var runs = await export.ScalarAsync<long>("select count(*) from export.runs");
         var before = Directory.GetFiles(export.Output, "*", SearchOption.AllDirectories).Select(File.ReadAllBytes).ToList();
 
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() =>
-            export.Get<DatasetExporter>().RunAsync(Scenario.Dataset, export.Output, Actor.System("test"), null, default));
+        var error = await export.Get<DatasetExporter>().RunAsync(Scenario.Dataset, export.Output, Actor.System("test"), null, default)
+            .AssertRefusedAsync();
 
-        Assert.Equal(Problems.ExportTargetExists, error.Problem);
+        Assert.Equal(ExportProblems.ExportTargetExists, error.Problem);
         Assert.Equal(before, Directory.GetFiles(export.Output, "*", SearchOption.AllDirectories).Select(File.ReadAllBytes));
         Assert.Equal(runs, await export.ScalarAsync<long>("select count(*) from export.runs"));
     }
@@ -129,11 +129,12 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
     [Fact]
     public async Task An_unknown_dataset_is_refused_naming_the_ones_that_exist()
     {
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() =>
-            export.Get<DatasetExporter>().RunAsync("no-such-dataset", Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString()), Actor.System("test"), null, default));
+        var error = await export.Get<DatasetExporter>()
+            .RunAsync("no-such-dataset", Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString()), Actor.System("test"), null, default)
+            .AssertRefusedAsync();
 
-        Assert.Equal(Problems.NotFound, error.Problem);
-        Assert.Contains(Scenario.Dataset, error.Message);
+        Assert.Equal(CommonProblems.NotFound, error.Problem);
+        Assert.Contains(Scenario.Dataset, error.Detail);
     }
 
     [Fact]

@@ -34,8 +34,8 @@ public sealed class ExportScenario
         var moderator = await platform.CreateAccountAsync(Roles.Moderator);
         var ledger = platform.Get<ConsentLedger>();
 
-        var grant = await ledger.RecordAsync(new Actor(consenting.Id, consenting.Handle), consenting.Id,
-            new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), "test", default);
+        var grant = (await ledger.RecordAsync(new Actor(consenting.Id, consenting.Handle), consenting.Id,
+            new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), "test", default)).Value;
         await ledger.RecordAsync(new Actor(withdrawn.Id, withdrawn.Handle), withdrawn.Id,
             new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), "test", default);
         await ledger.RecordAsync(new Actor(withdrawn.Id, withdrawn.Handle), withdrawn.Id,

@@ -3,12 +3,19 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AiSocial.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace AiSocial.Feed.Tests;
 
-/// <summary>The Feed host in memory, on this class's own database and media root.</summary>
+/// <summary>
+/// The Feed host on a real Kestrel server on a free loopback port (so limits and rejections are the server's own), on
+/// this class's own database and media root.
+/// </summary>
 public sealed class FeedFixture : DatabaseFixture
 {
     private WebApplicationFactory<Program>? _factory;
@@ -28,12 +35,15 @@ public sealed class FeedFixture : DatabaseFixture
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseEnvironment("Testing");
+            host.UseUrls("http://127.0.0.1:0");
             foreach (var (key, value) in settings)
             {
                 host.UseSetting(key, value);
             }
         });
-        _ = _factory.Server; // start now, so the first test does not pay for it
+        _factory.UseKestrel();
+        _factory.StartServer(); // now, so the first test does not pay for it
+        Address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
         _worker = PlatformFixture.BuildHost(settings);
         return Task.CompletedTask;
     }
@@ -47,9 +57,12 @@ public sealed class FeedFixture : DatabaseFixture
         }
     }
 
+    /// <summary>Where Kestrel listens, as http://127.0.0.1:port.</summary>
+    public Uri Address { get; private set; } = null!;
+
     public HttpClient Client(string? token = null)
     {
-        var client = _factory!.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = _factory!.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = Address });
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -13,7 +13,7 @@ public sealed class AccountRegistryTests(PlatformFixture platform) : IClassFixtu
     public async Task Stores_an_Identity_password_hash_and_verifies_only_the_right_password()
     {
         var handle = NewHandle();
-        var account = await Accounts.RegisterAsync(new NewAccount(handle, "Ada", "a long enough password", 1990), [Roles.Creator], default);
+        var account = (await Accounts.RegisterAsync(new NewAccount(handle, "Ada", "a long enough password", 1990), [Roles.Creator], default)).Value;
 
         var stored = await platform.ScalarAsync<string>("select password_hash from ingest.accounts where id = $1", account.Id);
         Assert.DoesNotContain("a long enough password", stored);
@@ -30,10 +30,9 @@ public sealed class AccountRegistryTests(PlatformFixture platform) : IClassFixtu
         var handle = NewHandle();
         await Accounts.RegisterAsync(new NewAccount(handle, "First", TestPasswords.Default, 1990), [Roles.User], default);
 
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() =>
-            Accounts.RegisterAsync(new NewAccount(handle.ToUpperInvariant(), "Second", TestPasswords.Default, 1990), [Roles.User], default));
+        var error = await Accounts.RegisterAsync(new NewAccount(handle.ToUpperInvariant(), "Second", TestPasswords.Default, 1990), [Roles.User], default).AssertRefusedAsync();
 
-        Assert.Equal(Problems.HandleTaken, error.Problem);
+        Assert.Equal(IngestProblems.HandleTaken, error.Problem);
         Assert.Equal(1L, await platform.ScalarAsync<long>("select count(*) from ingest.accounts where handle = $1", handle));
     }
 
@@ -42,20 +41,18 @@ public sealed class AccountRegistryTests(PlatformFixture platform) : IClassFixtu
     {
         var before = await platform.ScalarAsync<long>("select count(*) from ingest.accounts");
 
-        var error = await Assert.ThrowsAsync<ValidationFailedException>(() =>
-            Accounts.RegisterAsync(new NewAccount("no spaces!", " ", "short", 1850), [Roles.User, "overlord"], default));
+        var error = await Accounts.RegisterAsync(new NewAccount("no spaces!", " ", "short", 1850), [Roles.User, "overlord"], default).AssertRefusedAsync();
 
-        Assert.Equal(["birthYear", "displayName", "handle", "password", "roles"], error.Errors.Keys.Order());
+        Assert.Equal(["birthYear", "displayName", "handle", "password", "roles"], error.Errors!.Keys.Order());
         Assert.Equal(before, await platform.ScalarAsync<long>("select count(*) from ingest.accounts"));
     }
 
     [Fact]
     public async Task Children_under_thirteen_cannot_sign_up()
     {
-        var error = await Assert.ThrowsAsync<ValidationFailedException>(() =>
-            Accounts.RegisterAsync(new NewAccount(NewHandle(), "Kid", TestPasswords.Default, DateTime.UtcNow.Year - 10), [Roles.User], default));
+        var error = await Accounts.RegisterAsync(new NewAccount(NewHandle(), "Kid", TestPasswords.Default, DateTime.UtcNow.Year - 10), [Roles.User], default).AssertRefusedAsync();
 
-        Assert.Contains("at least 13", error.Errors["birthYear"][0]);
+        Assert.Contains("at least 13", error.Errors!["birthYear"][0]);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AiSocial.Ingest.Media;
+using AiSocial.Problems;
 using AiSocial.Testing;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ public sealed class ImageInspectorTests
     private static ImageInspector Inspector(long maxBytes = 20 * 1024 * 1024) =>
         new(Options.Create(new MediaOptions { MaxBytes = maxBytes, MaxSide = 8192 }));
 
-    private static Task<InspectedImage> InspectAsync(byte[] bytes, long maxBytes = 20 * 1024 * 1024) =>
+    private static Task<Outcome<InspectedImage>> InspectAsync(byte[] bytes, long maxBytes = 20 * 1024 * 1024) =>
         Inspector(maxBytes).InspectAsync(new MemoryStream(bytes), default);
 
     [Theory]
@@ -26,7 +27,7 @@ public sealed class ImageInspectorTests
             _ => TestImages.Webp(120, 80),
         };
 
-        var image = await InspectAsync(bytes);
+        var image = (await InspectAsync(bytes)).Value;
 
         Assert.Equal(contentType, image.ContentType);
         Assert.Equal((120, 80), (image.Width, image.Height));
@@ -36,42 +37,42 @@ public sealed class ImageInspectorTests
     [Fact]
     public async Task A_text_file_is_not_an_image()
     {
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync(TestImages.Text));
-        Assert.Equal(Problems.ImageUnsupported, error.Problem);
+        var error = await InspectAsync(TestImages.Text).AssertRefusedAsync();
+        Assert.Equal(IngestProblems.ImageUnsupported, error.Problem);
     }
 
     [Fact]
     public async Task Truncated_png_and_jpeg_are_refused_as_corrupt()
     {
-        var png = await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync(TestImages.Truncated(TestImages.Png(300, 300))));
-        var jpeg = await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync(TestImages.Truncated(TestImages.Jpeg(300, 300))));
+        var png = await InspectAsync(TestImages.Truncated(TestImages.Png(300, 300))).AssertRefusedAsync();
+        var jpeg = await InspectAsync(TestImages.Truncated(TestImages.Jpeg(300, 300))).AssertRefusedAsync();
 
-        Assert.Equal(Problems.ImageCorrupt, png.Problem);
-        Assert.Equal(Problems.ImageCorrupt, jpeg.Problem);
+        Assert.Equal(IngestProblems.ImageCorrupt, png.Problem);
+        Assert.Equal(IngestProblems.ImageCorrupt, jpeg.Problem);
     }
 
     [Fact]
     public async Task Dimensions_are_judged_from_the_header_before_anything_is_decoded()
     {
         // The file has a valid header and no pixel data: only a header-first check can call it too large rather than corrupt.
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync(TestImages.PngClaiming(30000, 30000)));
+        var error = await InspectAsync(TestImages.PngClaiming(30000, 30000)).AssertRefusedAsync();
 
-        Assert.Equal(Problems.ImageDimensionsTooLarge, error.Problem);
-        Assert.Contains("30000×30000", error.Message);
+        Assert.Equal(IngestProblems.ImageDimensionsTooLarge, error.Problem);
+        Assert.Contains("30000×30000", error.Detail);
     }
 
     [Fact]
     public async Task A_real_png_whose_header_was_edited_to_30000_px_is_refused_for_its_size()
     {
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync(TestImages.WithPngSize(TestImages.Png(), 30000, 30000)));
-        Assert.Equal(Problems.ImageDimensionsTooLarge, error.Problem);
+        var error = await InspectAsync(TestImages.WithPngSize(TestImages.Png(), 30000, 30000)).AssertRefusedAsync();
+        Assert.Equal(IngestProblems.ImageDimensionsTooLarge, error.Problem);
     }
 
     [Fact]
     public async Task A_header_within_limits_but_without_pixels_is_corrupt()
     {
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync(TestImages.PngClaiming(100, 100)));
-        Assert.Equal(Problems.ImageCorrupt, error.Problem);
+        var error = await InspectAsync(TestImages.PngClaiming(100, 100)).AssertRefusedAsync();
+        Assert.Equal(IngestProblems.ImageCorrupt, error.Problem);
     }
 
     [Fact]
@@ -79,17 +80,17 @@ public sealed class ImageInspectorTests
     {
         var png = TestImages.Png(200, 200);
 
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync(png, maxBytes: png.Length - 1));
+        var error = await InspectAsync(png, maxBytes: png.Length - 1).AssertRefusedAsync();
 
-        Assert.Equal(Problems.ImageTooLarge, error.Problem);
-        Assert.Equal(png.Length, (await InspectAsync(png, maxBytes: png.Length)).Bytes.Length);
+        Assert.Equal(IngestProblems.ImageTooLarge, error.Problem);
+        Assert.Equal(png.Length, (await InspectAsync(png, maxBytes: png.Length)).Value.Bytes.Length);
     }
 
     [Fact]
     public async Task A_png_signature_on_other_content_is_corrupt_and_an_empty_file_is_missing()
     {
         byte[] lying = [.. TestImages.Png()[..8], .. TestImages.Jpeg()];
-        Assert.Equal(Problems.ImageCorrupt, (await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync(lying))).Problem);
-        Assert.Equal(Problems.ImageMissing, (await Assert.ThrowsAsync<RequestRejectedException>(() => InspectAsync([]))).Problem);
+        Assert.Equal(IngestProblems.ImageCorrupt, (await InspectAsync(lying).AssertRefusedAsync()).Problem);
+        Assert.Equal(IngestProblems.ImageMissing, (await InspectAsync([]).AssertRefusedAsync()).Problem);
     }
 }

@@ -31,7 +31,7 @@ public sealed class PostStoreTests(PlatformFixture platform) : IClassFixture<Pla
         string? cursor = null;
         do
         {
-            var page = await Posts.PublicTimelineAsync(TimelineCursor.Decode(cursor), 3, default);
+            var page = await Posts.PublicTimelineAsync(TimelineCursor.Decode(cursor).Value, 3, default);
             Assert.True(page.Items.Count <= 3);
             seen.AddRange(page.Items);
             cursor = page.NextCursor;
@@ -90,7 +90,7 @@ public sealed class TimelineCursorTests
     [InlineData("this cursor is far too long to be one of ours at all")]
     public void Cursors_this_server_did_not_issue_are_refused(string cursor)
     {
-        var error = Assert.Throws<RequestRejectedException>(() => TimelineCursor.Decode(cursor));
-        Assert.Equal(Problems.InvalidCursor, error.Problem);
+        var error = TimelineCursor.Decode(cursor).AssertRefused();
+        Assert.Equal(IngestProblems.InvalidCursor, error.Problem);
     }
 }

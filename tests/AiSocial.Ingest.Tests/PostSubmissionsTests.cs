@@ -1,6 +1,7 @@
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Ingest.Posts;
+using AiSocial.Problems;
 using AiSocial.Testing;
 
 namespace AiSocial.Ingest.Tests;
@@ -9,7 +10,7 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
 {
     private PostSubmissions Submissions => platform.Get<PostSubmissions>();
 
-    private Task<SubmittedPost> SubmitAsync(Guid author, string key, byte[] image, string prompt = "a red fox", string? caption = null) =>
+    private Task<Outcome<SubmittedPost>> SubmitAsync(Guid author, string key, byte[] image, string prompt = "a red fox", string? caption = null) =>
         Submissions.SubmitAsync(author, key, new PostDraft(prompt, caption), new MemoryStream(image), default);
 
     [Fact]
@@ -18,7 +19,7 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
         var author = await platform.CreateAccountAsync();
         var image = TestImages.Png(90, 60, seed: 11);
 
-        var submitted = await SubmitAsync(author.Id, "k-1", image, "  a red fox  ", "my fox");
+        var submitted = (await SubmitAsync(author.Id, "k-1", image, "  a red fox  ", "my fox")).Value;
 
         var post = submitted.Post;
         Assert.False(submitted.Replayed);
@@ -36,7 +37,8 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
         var author = await platform.CreateAccountAsync();
         var image = TestImages.Png(seed: 12);
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => SubmitAsync(author.Id, "same-key", image))));
+        var results = (await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => SubmitAsync(author.Id, "same-key", image)))))
+            .Select(r => r.Value).ToArray();
 
         Assert.Single(results.Select(r => r.Post.Id).Distinct());
         Assert.Single(results, r => !r.Replayed);
@@ -51,11 +53,11 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
         await SubmitAsync(author.Id, "reused", TestImages.Png(seed: 13));
         var before = await platform.StoredAsync();
 
-        var differentImage = await Assert.ThrowsAsync<RequestRejectedException>(() => SubmitAsync(author.Id, "reused", TestImages.Png(seed: 14)));
-        var differentPrompt = await Assert.ThrowsAsync<RequestRejectedException>(() => SubmitAsync(author.Id, "reused", TestImages.Png(seed: 13), "other"));
+        var differentImage = await SubmitAsync(author.Id, "reused", TestImages.Png(seed: 14)).AssertRefusedAsync();
+        var differentPrompt = await SubmitAsync(author.Id, "reused", TestImages.Png(seed: 13), "other").AssertRefusedAsync();
 
-        Assert.Equal(Problems.IdempotencyKeyReused, differentImage.Problem);
-        Assert.Equal(Problems.IdempotencyKeyReused, differentPrompt.Problem);
+        Assert.Equal(IngestProblems.IdempotencyKeyReused, differentImage.Problem);
+        Assert.Equal(IngestProblems.IdempotencyKeyReused, differentPrompt.Problem);
         Assert.Equal(before, await platform.StoredAsync());
     }
 
@@ -65,8 +67,8 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
         var first = await platform.CreateAccountAsync();
         var second = await platform.CreateAccountAsync();
 
-        var a = await SubmitAsync(first.Id, "shared-key", TestImages.Png(seed: 15));
-        var b = await SubmitAsync(second.Id, "shared-key", TestImages.Png(seed: 16));
+        var a = (await SubmitAsync(first.Id, "shared-key", TestImages.Png(seed: 15))).Value;
+        var b = (await SubmitAsync(second.Id, "shared-key", TestImages.Png(seed: 16))).Value;
 
         Assert.NotEqual(a.Post.Id, b.Post.Id);
         Assert.False(b.Replayed);
@@ -115,10 +117,9 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
         var author = await platform.CreateAccountAsync();
         var before = await platform.StoredAsync();
 
-        var error = await Assert.ThrowsAnyAsync<RequestRejectedException>(() =>
-            Submissions.SubmitAsync(author.Id, key, new PostDraft(prompt, null), new MemoryStream(image()), default));
+        var error = await Submissions.SubmitAsync(author.Id, key, new PostDraft(prompt, null), new MemoryStream(image()), default).AssertRefusedAsync();
 
-        Assert.True(code == error.Problem.Code, $"{what}: expected {code}, got {error.Problem.Code} ({error.Message})");
+        Assert.True(code == error.Problem.Code, $"{what}: expected {code}, got {error.Problem.Code} ({error.Detail})");
         Assert.Equal(before, await platform.StoredAsync());
     }
 }

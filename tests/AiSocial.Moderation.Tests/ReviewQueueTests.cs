@@ -1,9 +1,9 @@
-using AiSocial.Ingest;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
+using AiSocial.Problems;
 using AiSocial.Testing;
 using Npgsql;
 
@@ -33,7 +33,7 @@ public sealed class ReviewQueueTests(PlatformFixture platform) : IClassFixture<P
         var (post, taskId) = await QueuedPostAsync();
         var reviewer = await ReviewerAsync();
 
-        var label = await Queue.DecideAsync(taskId, reviewer, ReviewDecision.Approve, shownBlurred: true, note: "fine", default);
+        var label = (await Queue.DecideAsync(taskId, reviewer, ReviewDecision.Approve, shownBlurred: true, note: "fine", default)).Value;
 
         var published = (await platform.Get<PostStore>().GetAsync(post.Id, default))!;
         Assert.Equal(PostStatus.Published, published.Status);
@@ -68,22 +68,12 @@ public sealed class ReviewQueueTests(PlatformFixture platform) : IClassFixture<P
             Task.Run(() => TryDecideAsync(taskId, second, ReviewDecision.Remove)));
 
         Assert.Single(outcomes, o => o is null);
-        Assert.Single(outcomes, o => o == Problems.AlreadyDecided.Code);
+        Assert.Single(outcomes, o => o == ModerationProblems.AlreadyDecided.Code);
         Assert.Single(await platform.Get<LabelStore>().ForPostAsync(post.Id, default));
     }
 
-    private async Task<string?> TryDecideAsync(Guid taskId, Actor reviewer, ReviewDecision decision)
-    {
-        try
-        {
-            await Queue.DecideAsync(taskId, reviewer, decision, true, null, default);
-            return null;
-        }
-        catch (RequestRejectedException rejection)
-        {
-            return rejection.Problem.Code;
-        }
-    }
+    private async Task<string?> TryDecideAsync(Guid taskId, Actor reviewer, ReviewDecision decision) =>
+        (await Queue.DecideAsync(taskId, reviewer, decision, true, null, default)).Refusal?.Problem.Code;
 
     [Theory]
     [InlineData(Roles.User)]
@@ -92,13 +82,11 @@ public sealed class ReviewQueueTests(PlatformFixture platform) : IClassFixture<P
     {
         var (post, taskId) = await QueuedPostAsync();
 
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(() =>
-            Queue.DecideAsync(taskId, new Actor(null, "someone"), ReviewDecision.Approve, true, null, default));
-        var asRole = await Assert.ThrowsAsync<RequestRejectedException>(async () =>
-            await Queue.DecideAsync(taskId, await ReviewerAsync(role), ReviewDecision.Approve, true, null, default));
+        var error = await Queue.DecideAsync(taskId, new Actor(null, "someone"), ReviewDecision.Approve, true, null, default).AssertRefusedAsync();
+        var asRole = await Queue.DecideAsync(taskId, await ReviewerAsync(role), ReviewDecision.Approve, true, null, default).AssertRefusedAsync();
 
-        Assert.Equal(Problems.Forbidden, error.Problem);
-        Assert.Equal(Problems.Forbidden, asRole.Problem);
+        Assert.Equal(CommonProblems.Forbidden, error.Problem);
+        Assert.Equal(CommonProblems.Forbidden, asRole.Problem);
         Assert.Equal(PostStatus.Pending, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
         Assert.Empty(await platform.Get<LabelStore>().ForPostAsync(post.Id, default));
     }
@@ -106,10 +94,9 @@ public sealed class ReviewQueueTests(PlatformFixture platform) : IClassFixture<P
     [Fact]
     public async Task An_unknown_task_is_not_found()
     {
-        var error = await Assert.ThrowsAsync<RequestRejectedException>(async () =>
-            await Queue.DecideAsync(Guid.NewGuid(), await ReviewerAsync(), ReviewDecision.Approve, true, null, default));
+        var error = await Queue.DecideAsync(Guid.NewGuid(), await ReviewerAsync(), ReviewDecision.Approve, true, null, default).AssertRefusedAsync();
 
-        Assert.Equal(Problems.NotFound, error.Problem);
+        Assert.Equal(CommonProblems.NotFound, error.Problem);
     }
 
     [Fact]

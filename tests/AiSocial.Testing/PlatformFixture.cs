@@ -26,11 +26,12 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     public NpgsqlDataSource DataSource => Get<NpgsqlDataSource>();
 
-    /// <summary>Settings every host under test gets: this class's database and media root, no background scanning.</summary>
+    /// <summary>Settings every host under test gets: this class's database and media root, the prepared models, no background scanning.</summary>
     protected IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["ConnectionStrings:aisocial"] = ConnectionString,
         ["Media:Root"] = MediaRoot,
+        ["Models:Directory"] = TestModels.Directory,
         ["Moderation:RunScheduledScans"] = "false",
         ["Console:RunScheduler"] = "false",
     };
@@ -55,8 +56,8 @@ public abstract class DatabaseFixture : IAsyncLifetime
     public async Task<Account> CreateAccountAsync(params string[] roles)
     {
         var handle = $"u_{Guid.NewGuid():N}"[..20];
-        return await Get<AccountRegistry>().RegisterAsync(new NewAccount(handle, $"Test {handle}", TestPasswords.Default, 1990),
-            roles.Length == 0 ? [Roles.User] : roles, CancellationToken.None);
+        return (await Get<AccountRegistry>().RegisterAsync(new NewAccount(handle, $"Test {handle}", TestPasswords.Default, 1990),
+            roles.Length == 0 ? [Roles.User] : roles, CancellationToken.None)).Value;
     }
 
     public async Task<Post> SubmitPostAsync(Guid authorId, byte[]? image = null, string prompt = "a test prompt", string? key = null)
@@ -64,7 +65,7 @@ public abstract class DatabaseFixture : IAsyncLifetime
         await using var content = new MemoryStream(image ?? TestImages.Png(seed: Random.Shared.Next()));
         var submitted = await Get<PostSubmissions>().SubmitAsync(authorId, key ?? Guid.NewGuid().ToString(), new PostDraft(prompt, null), content,
             CancellationToken.None);
-        return submitted.Post;
+        return submitted.Value.Post;
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)

@@ -1,4 +1,4 @@
-using AiSocial.Moderation.Models;
+using AiSocial.SafetyModels;
 
 namespace AiSocial.Testing;
 

@@ -1,5 +1,6 @@
-using AiSocial.Ingest;
 using AiSocial.Ingest.Media;
+using AiSocial.Problems;
+using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -14,12 +15,12 @@ public static class StaffMediaEndpoint
         return endpoints;
     }
 
-    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetMedia(string sha256, HttpResponse response, MediaAccess access,
+    private static async Task<Results<FileStreamHttpResult, NotFoundProblem>> GetMedia(string sha256, HttpResponse response, MediaAccess access,
         MediaStore store, CancellationToken cancellationToken)
     {
         if (await access.FindAsync(sha256, cancellationToken) is not { } media || !store.Exists(sha256))
         {
-            return Problems.NotFound.AsResult("No stored image has that hash.");
+            return new NotFoundProblem(CommonProblems.NotFound, "No stored image has that hash.");
         }
 
         response.Headers.CacheControl = "private, max-age=3600";

@@ -50,10 +50,15 @@ public sealed class DemoSeed(
         var ids = new Dictionary<string, Guid>();
         foreach (var demo in credentials)
         {
+            // The demo's own inputs are valid: a refusal here is a bug, and Value throws with its reason.
             var account = await accounts.FindByHandleAsync(demo.Handle, cancellationToken)
-                ?? await accounts.RegisterAsync(new NewAccount(demo.Handle, demo.DisplayName, demo.Password, 1990), [demo.Role], cancellationToken);
+                ?? (await accounts.RegisterAsync(new NewAccount(demo.Handle, demo.DisplayName, demo.Password, 1990), [demo.Role], cancellationToken)).Value;
             await accounts.GrantRolesAsync(account.Id, [demo.Role], cancellationToken);
-            await accounts.SetPasswordAsync(account.Id, demo.Password, cancellationToken);
+            if (await accounts.SetPasswordAsync(account.Id, demo.Password, cancellationToken) is { } refused)
+            {
+                throw new InvalidOperationException($"The demo password of {demo.Handle} was refused: {refused.Detail}");
+            }
+
             ids[demo.Handle] = account.Id;
         }
 
@@ -61,14 +66,15 @@ public sealed class DemoSeed(
         var current = await consent.CurrentAsync(ids["demo_user"], cancellationToken);
         if (!current.Any(e => e.Purpose == ConsentPurposes.AiTraining && e.Granted))
         {
-            await consent.RecordAsync(new Actor(ids["demo_user"], "demo_user"), ids["demo_user"],
-                new ConsentChange(ConsentPurposes.AiTraining, true, TermsVersion), "seed", cancellationToken);
+            _ = (await consent.RecordAsync(new Actor(ids["demo_user"], "demo_user"), ids["demo_user"],
+                new ConsentChange(ConsentPurposes.AiTraining, true, TermsVersion), "seed", cancellationToken)).Value;
         }
 
         var seedActor = Actor.System("seed");
         foreach (var post in Posts.Where(p => p.Outcome == DemoOutcome.KnownBad))
         {
-            await hashBank.AddAsync(seedActor, "demo-known-bad", Sha256(DemoImages.Render(post.Seed)), "demo: shows a hash-bank rejection", cancellationToken);
+            _ = (await hashBank.AddAsync(seedActor, "demo-known-bad", Sha256(DemoImages.Render(post.Seed)), "demo: shows a hash-bank rejection",
+                cancellationToken)).Value;
         }
 
         var postIds = new Dictionary<int, (Guid Id, DemoPost Demo)>();
@@ -76,7 +82,7 @@ public sealed class DemoSeed(
         {
             await using var image = new MemoryStream(DemoImages.Render(post.Seed));
             var submitted = await submissions.SubmitAsync(ids[post.Author], $"demo-{post.Seed}", new PostDraft(post.Prompt, post.Caption), image, cancellationToken);
-            postIds[post.Seed] = (submitted.Post.Id, post);
+            postIds[post.Seed] = (submitted.Value.Post.Id, post);
         }
 
         await scanner.ScanUntilIdleAsync(cancellationToken);
@@ -86,11 +92,11 @@ public sealed class DemoSeed(
         var open = await reviewQueue.ListOpenAsync(0, 100, cancellationToken);
         foreach (var task in open.Items.Where(t => toPublish.Contains(t.Post.Id)))
         {
-            await reviewQueue.DecideAsync(task.TaskId, moderator, ReviewDecision.Approve, shownBlurred: false, "demo seed", cancellationToken);
+            _ = (await reviewQueue.DecideAsync(task.TaskId, moderator, ReviewDecision.Approve, shownBlurred: false, "demo seed", cancellationToken)).Value;
         }
 
-        await datasets.EnsureAsync(Actor.CommandLine(), DatasetName,
-            "Demo: published, approved posts whose authors consent to AI training.", ConsentPurposes.AiTraining, cancellationToken);
+        _ = (await datasets.EnsureAsync(Actor.CommandLine(), DatasetName,
+            "Demo: published, approved posts whose authors consent to AI training.", ConsentPurposes.AiTraining, cancellationToken)).Value;
         log.WriteLine($"Demo data ready: {credentials.Count} accounts, {Posts.Length} posts, dataset '{DatasetName}'.");
         return credentials;
     }

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using AiSocial.Ingest;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
+using AiSocial.Problems;
 using Npgsql;
 
 namespace AiSocial.Export.Datasets;
@@ -14,17 +14,23 @@ public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex NamePattern();
 
-    /// <summary>Creates the dataset unless one with the name exists; returns it either way.</summary>
-    public async Task<Dataset> EnsureAsync(Actor actor, string name, string description, string purpose, CancellationToken cancellationToken)
+    /// <summary>Creates the dataset unless one with the name exists; returns it either way. Refused when the name or purpose is invalid.</summary>
+    public async Task<Outcome<Dataset>> EnsureAsync(Actor actor, string name, string description, string purpose, CancellationToken cancellationToken)
     {
+        var errors = new ValidationErrors();
         if (!NamePattern().IsMatch(name))
         {
-            throw ValidationFailedException.For("name", "Dataset names are 1–63 lowercase letters, digits, '-' or '_'.");
+            errors.Add("name", "Dataset names are 1–63 lowercase letters, digits, '-' or '_'.");
         }
 
         if (!ConsentPurposes.All.Contains(purpose))
         {
-            throw ValidationFailedException.For("purpose", $"Purpose must be one of {string.Join(", ", ConsentPurposes.All)}.");
+            errors.Add("purpose", $"Purpose must be one of {string.Join(", ", ConsentPurposes.All)}.");
+        }
+
+        if (errors.ToRefusal() is { } invalid)
+        {
+            return invalid;
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

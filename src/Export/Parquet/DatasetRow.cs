@@ -1,7 +1,7 @@
 namespace AiSocial.Export.Parquet;
 
 /// <summary>One exported post. <see cref="ConsentEventId"/> records which consent covered it (GDPR Art. 7(1)).</summary>
-public sealed record DatasetRow(
+internal sealed record DatasetRow(
     Guid PostId,
     string Prompt,
     string? Caption,

@@ -12,7 +12,7 @@ namespace AiSocial.Export.Parquet;
 /// key. Rows are buffered into row groups of about <see cref="RowGroupBytes"/>; a shard closes before it would pass
 /// <see cref="ShardBytes"/>. Shards are written into a staging directory that the caller publishes whole.
 /// </summary>
-public sealed class ParquetShardWriter(string stagingDirectory, string split) : IAsyncDisposable
+internal sealed class ParquetShardWriter(string stagingDirectory, string split) : IAsyncDisposable
 {
     public long RowGroupBytes { get; init; } = 64L * 1024 * 1024;
 

@@ -2,12 +2,12 @@ using System.Data;
 using System.Text.Json;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Parquet;
-using AiSocial.Ingest;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Media;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Review;
+using AiSocial.Problems;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -24,20 +24,21 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
 {
     public const string Split = "train";
 
-    public async Task<ExportRun> RunAsync(string datasetName, string output, Actor actor, IProgress<ExportProgress>? progress,
+    /// <summary>The published run; refused, with nothing written, for an unknown dataset or an output that already exists.</summary>
+    public async Task<Outcome<ExportRun>> RunAsync(string datasetName, string output, Actor actor, IProgress<ExportProgress>? progress,
         CancellationToken cancellationToken)
     {
         var dataset = await catalog.FindAsync(datasetName, cancellationToken);
         if (dataset is null)
         {
             var known = (await catalog.ListAsync(cancellationToken)).Select(d => d.Name);
-            throw new RequestRejectedException(Problems.NotFound, $"There is no dataset named '{datasetName}'. Known: {string.Join(", ", known)}.");
+            return new Refusal(CommonProblems.NotFound, $"There is no dataset named '{datasetName}'. Known: {string.Join(", ", known)}.");
         }
 
         output = Path.GetFullPath(output);
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() || File.Exists(output))
         {
-            throw new RequestRejectedException(Problems.ExportTargetExists, $"{output} already exists and is not empty; choose a new directory.");
+            return new Refusal(ExportProblems.ExportTargetExists, $"{output} already exists and is not empty; choose a new directory.");
         }
 
         var runId = Guid.CreateVersion7();

@@ -5,7 +5,7 @@ using AiSocial.Moderation.Review;
 namespace AiSocial.Export.Runs;
 
 /// <summary>Why a post was left out of an export; each is counted in the manifest.</summary>
-public static class ExclusionReasons
+internal static class ExclusionReasons
 {
     public const string NotPublished = "not_published";
     public const string NoConsent = "no_consent";
@@ -18,7 +18,7 @@ public static class ExclusionReasons
 /// Which posts may go into a training dataset. Fails closed: only a published post, approved by moderation, whose
 /// author's latest consent event for the purpose is a grant.
 /// </summary>
-public static class Eligibility
+internal static class Eligibility
 {
     public static string? ExclusionReason(TrainingCandidate candidate, ModerationLabel? label)
     {

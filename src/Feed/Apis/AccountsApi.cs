@@ -1,11 +1,22 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Accounts;
+using AiSocial.Problems;
+using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiSocial.Feed.Apis;
 
-public sealed record SignUpRequest(string? Handle, string? DisplayName, string? Password, int? BirthYear);
+public sealed record SignUpRequest(
+    [Required(ErrorMessage = AccountRegistry.HandleRule), RegularExpression(AccountRegistry.HandleFormat, ErrorMessage = AccountRegistry.HandleRule)]
+    string? Handle,
+    [Required(ErrorMessage = AccountRegistry.DisplayNameRule), StringLength(AccountRegistry.MaxDisplayNameLength, ErrorMessage = AccountRegistry.DisplayNameRule)]
+    string? DisplayName,
+    [Required(ErrorMessage = AccountRegistry.PasswordRule),
+     StringLength(AccountRegistry.MaxPasswordLength, MinimumLength = AccountRegistry.MinPasswordLength, ErrorMessage = AccountRegistry.PasswordRule)]
+    string? Password,
+    [Required(ErrorMessage = "Give your birth year, e.g. 1990.")] int? BirthYear);
 
 public sealed record SignUpResponse(Guid Id, string Handle, string Token, DateTimeOffset TokenExpiresAt);
 
@@ -31,20 +42,29 @@ public static class AccountsApi
         return group;
     }
 
-    private static async Task<Created<SignUpResponse>> SignUp(SignUpRequest request, AccountRegistry accounts, AccessTokens tokens,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Created<SignUpResponse>, BadRequestProblem, ConflictProblem>> SignUp(SignUpRequest request,
+        AccountRegistry accounts, AccessTokens tokens, CancellationToken cancellationToken)
     {
-        var account = await accounts.RegisterAsync(new NewAccount(request.Handle, request.DisplayName, request.Password, request.BirthYear),
+        var registered = await accounts.RegisterAsync(new NewAccount(request.Handle, request.DisplayName, request.Password, request.BirthYear),
             [Roles.User], cancellationToken);
+        if (registered.Refusal is { } refusal)
+        {
+            return refusal.Problem == IngestProblems.HandleTaken ? new ConflictProblem(refusal) : new BadRequestProblem(refusal);
+        }
+
+        var account = registered.Value;
         var token = await tokens.IssueAsync(account.Id, cancellationToken);
         return TypedResults.Created($"/api/v1/accounts/{account.Handle}", new SignUpResponse(account.Id, account.Handle, token.Token, token.ExpiresAt));
     }
 
-    private static async Task<Ok<SessionResponse>> SignIn(SignInRequest request, AccountRegistry accounts, AccessTokens tokens,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SessionResponse>, UnauthorizedProblem>> SignIn(SignInRequest request, AccountRegistry accounts,
+        AccessTokens tokens, CancellationToken cancellationToken)
     {
-        var account = await accounts.VerifyPasswordAsync(request.Handle, request.Password, cancellationToken)
-            ?? throw new RequestRejectedException(Problems.InvalidCredentials, "Handle or password is wrong.");
+        if (await accounts.VerifyPasswordAsync(request.Handle, request.Password, cancellationToken) is not { } account)
+        {
+            return new UnauthorizedProblem(IngestProblems.InvalidCredentials, "Handle or password is wrong.");
+        }
+
         var token = await tokens.IssueAsync(account.Id, cancellationToken);
         return TypedResults.Ok(new SessionResponse(token.Token, token.ExpiresAt));
     }
@@ -56,11 +76,11 @@ public static class AccountsApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> GetProfile(string handle, AccountRegistry accounts,
+    private static async Task<Results<Ok<ProfileResponse>, NotFoundProblem>> GetProfile(string handle, AccountRegistry accounts,
         CancellationToken cancellationToken) =>
         await accounts.FindByHandleAsync(handle, cancellationToken) is { } account
             ? TypedResults.Ok(new ProfileResponse(account.Handle, account.DisplayName, account.CreatedAt))
-            : Problems.NotFound.AsResult($"There is no account @{handle}.");
+            : new NotFoundProblem(CommonProblems.NotFound, $"There is no account @{handle}.");
 
     private static async Task<Ok<MeResponse>> GetMe(ClaimsPrincipal user, AccountRegistry accounts, CancellationToken cancellationToken)
     {

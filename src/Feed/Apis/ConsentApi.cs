@@ -1,11 +1,20 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Consent;
+using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiSocial.Feed.Apis;
 
-public sealed record ConsentRequest(string? Purpose, bool? Granted, string? TermsVersion);
+public sealed record ConsentRequest(
+    [Required(ErrorMessage = ConsentPurposes.Rule),
+     AllowedValues(ConsentPurposes.DataMining, ConsentPurposes.AiInference, ConsentPurposes.AiTraining, ConsentPurposes.AiGenerativeTraining,
+         ErrorMessage = ConsentPurposes.Rule)]
+    string? Purpose,
+    [Required(ErrorMessage = "Say whether consent is granted (true) or withdrawn (false).")] bool? Granted,
+    [Required(ErrorMessage = ConsentLedger.TermsVersionRule), StringLength(ConsentLedger.MaxTermsVersionLength, ErrorMessage = ConsentLedger.TermsVersionRule)]
+    string? TermsVersion);
 
 public sealed record ConsentResponse(long Id, string Purpose, bool Granted, string TermsVersion, DateTimeOffset At);
 
@@ -29,13 +38,13 @@ public static class ConsentApi
         return TypedResults.Ok(new ConsentStateResponse(current.Select(ToResponse).ToList()));
     }
 
-    private static async Task<Ok<ConsentResponse>> Record(ConsentRequest request, ClaimsPrincipal user, HttpContext http, ConsentLedger ledger,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ConsentResponse>, BadRequestProblem>> Record(ConsentRequest request, ClaimsPrincipal user, HttpContext http,
+        ConsentLedger ledger, CancellationToken cancellationToken)
     {
         var source = $"api {http.Connection.RemoteIpAddress} {http.Request.Headers.UserAgent}".Trim();
         var recorded = await ledger.RecordAsync(user.ToActor(), user.AccountId(),
             new ConsentChange(request.Purpose, request.Granted, request.TermsVersion), source.Length > 300 ? source[..300] : source, cancellationToken);
-        return TypedResults.Ok(ToResponse(recorded));
+        return recorded.Refusal is { } refusal ? new BadRequestProblem(refusal) : TypedResults.Ok(ToResponse(recorded.Value));
     }
 
     private static async Task<Ok<IReadOnlyList<ConsentResponse>>> GetHistory(ClaimsPrincipal user, ConsentLedger ledger, CancellationToken cancellationToken)

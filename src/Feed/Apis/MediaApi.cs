@@ -1,7 +1,8 @@
 using System.Security.Claims;
-using AiSocial.Ingest;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Media;
+using AiSocial.Problems;
+using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
 
@@ -13,14 +14,14 @@ public static class MediaApi
     public static RouteHandlerBuilder MapMediaApi(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet("/media/{sha256}", GetMedia).WithTags("Media");
 
-    private static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> GetMedia(string sha256, ClaimsPrincipal user, HttpResponse response,
+    private static async Task<Results<FileStreamHttpResult, NotFoundProblem>> GetMedia(string sha256, ClaimsPrincipal user, HttpResponse response,
         MediaAccess access, MediaStore store, CancellationToken cancellationToken)
     {
         Guid? viewer = user.Identity?.IsAuthenticated == true ? user.AccountId() : null;
         var (media, visibility) = await access.ResolveAsync(sha256, viewer, cancellationToken);
         if (media is null || !store.Exists(media.Sha256))
         {
-            return Problems.NotFound.AsResult("No published image has that hash.");
+            return new NotFoundProblem(CommonProblems.NotFound, "No published image has that hash.");
         }
 
         response.Headers.CacheControl = visibility == MediaVisibility.Public ? "public, max-age=31536000, immutable" : "private, no-store";

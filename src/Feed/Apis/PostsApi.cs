@@ -1,12 +1,26 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
-using AiSocial.Ingest;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Posts;
-using Microsoft.AspNetCore.Http.Features;
+using AiSocial.Problems;
+using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Mvc;
 
 namespace AiSocial.Feed.Apis;
+
+/// <summary>A new post, as multipart/form-data: the image file and the prompt it was made from.</summary>
+public sealed record PostForm
+{
+    [Required(ErrorMessage = PostSubmissions.ImageRule)]
+    public IFormFile? Image { get; init; }
+
+    [Required(ErrorMessage = PostSubmissions.PromptRule), StringLength(PostSubmissions.MaxPromptLength, ErrorMessage = PostSubmissions.PromptRule)]
+    public string? Prompt { get; init; }
+
+    [StringLength(PostSubmissions.MaxCaptionLength, ErrorMessage = PostSubmissions.CaptionRule)]
+    public string? Caption { get; init; }
+}
 
 /// <summary>Posting an image with its prompt, and reading posts.</summary>
 public static class PostsApi
@@ -23,41 +37,39 @@ public static class PostsApi
         return group;
     }
 
-    private static async Task<Accepted<PostResponse>> CreatePost(HttpRequest request, HttpResponse response, ClaimsPrincipal user,
-        PostSubmissions submissions, IOptions<FormOptions> formOptions, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<PostResponse>, BadRequestProblem, PayloadTooLargeProblem, UnsupportedMediaTypeProblem, UnprocessableProblem>>
+        CreatePost([FromForm] PostForm form, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, ClaimsPrincipal user,
+            HttpResponse response, PostSubmissions submissions, CancellationToken cancellationToken)
     {
-        var limit = formOptions.Value.MultipartBodyLengthLimit;
-        if (request.ContentLength > limit)
+        await using var image = form.Image?.OpenReadStream();
+        var submitted = await submissions.SubmitAsync(user.AccountId(), idempotencyKey, new PostDraft(form.Prompt, form.Caption), image,
+            cancellationToken);
+        if (submitted.Refusal is { } refusal)
         {
-            throw new RequestRejectedException(Problems.PayloadTooLarge,
-                $"The request is {request.ContentLength / (1024 * 1024)} MB; a post may be at most {limit / (1024 * 1024)} MB.");
+            return refusal.Problem.Status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => new PayloadTooLargeProblem(refusal),
+                StatusCodes.Status415UnsupportedMediaType => new UnsupportedMediaTypeProblem(refusal),
+                StatusCodes.Status422UnprocessableEntity => new UnprocessableProblem(refusal),
+                _ => new BadRequestProblem(refusal),
+            };
         }
 
-        if (!request.HasFormContentType)
-        {
-            throw new RequestRejectedException(Problems.UnsupportedMediaType,
-                $"Send the post as multipart/form-data with an 'image' file and a 'prompt' field, not '{request.ContentType}'.");
-        }
-
-        var form = await request.ReadFormAsync(cancellationToken);
-        var image = form.Files.GetFile("image");
-        await using var content = image?.OpenReadStream();
-        var submitted = await submissions.SubmitAsync(user.AccountId(), request.Headers[IdempotencyKeyHeader],
-            new PostDraft(form["prompt"], form["caption"]), content, cancellationToken);
-        if (submitted.Replayed)
+        var (post, replayed) = submitted.Value;
+        if (replayed)
         {
             response.Headers["Idempotent-Replayed"] = "true";
         }
 
-        return TypedResults.Accepted($"/api/v1/posts/{submitted.Post.Id}", submitted.Post.ToResponse());
+        return TypedResults.Accepted($"/api/v1/posts/{post.Id}", post.ToResponse());
     }
 
-    private static async Task<Results<Ok<PostResponse>, ProblemHttpResult>> GetPost(Guid id, ClaimsPrincipal user, PostStore posts,
+    private static async Task<Results<Ok<PostResponse>, NotFoundProblem>> GetPost(Guid id, ClaimsPrincipal user, PostStore posts,
         CancellationToken cancellationToken)
     {
         Guid? viewer = user.Identity?.IsAuthenticated == true ? user.AccountId() : null;
         return await posts.GetVisibleAsync(id, viewer, cancellationToken) is { } post
             ? TypedResults.Ok(post.ToResponse())
-            : Problems.NotFound.AsResult($"There is no post {id}, or it is not published yet.");
+            : new NotFoundProblem(CommonProblems.NotFound, $"There is no post {id}, or it is not published yet.");
     }
 }

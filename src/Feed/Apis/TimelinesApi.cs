@@ -1,5 +1,6 @@
-using AiSocial.Ingest;
+using System.ComponentModel.DataAnnotations;
 using AiSocial.Ingest.Posts;
+using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiSocial.Feed.Apis;
@@ -10,6 +11,7 @@ public sealed record TimelineResponse(IReadOnlyList<PostResponse> Items, string?
 public static class TimelinesApi
 {
     public const int DefaultLimit = 20;
+    private const string LimitRule = "limit must be between 1 and 100.";
 
     public static RouteGroupBuilder MapTimelinesApi(this IEndpointRouteBuilder api)
     {
@@ -18,15 +20,16 @@ public static class TimelinesApi
         return group;
     }
 
-    private static async Task<Ok<TimelineResponse>> GetPublic(PostStore posts, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TimelineResponse>, BadRequestProblem>> GetPublic(PostStore posts,
+        [Range(1, PostStore.MaxPageSize, ErrorMessage = LimitRule)] int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        var pageSize = limit ?? DefaultLimit;
-        if (pageSize is < 1 or > PostStore.MaxPageSize)
+        var after = TimelineCursor.Decode(cursor);
+        if (after.Refusal is { } refusal)
         {
-            throw ValidationFailedException.For("limit", $"limit must be between 1 and {PostStore.MaxPageSize}.");
+            return new BadRequestProblem(refusal);
         }
 
-        var page = await posts.PublicTimelineAsync(TimelineCursor.Decode(cursor), pageSize, cancellationToken);
+        var page = await posts.PublicTimelineAsync(after.Value, limit ?? DefaultLimit, cancellationToken);
         return TypedResults.Ok(new TimelineResponse(page.Items.Select(p => p.ToResponse()).ToList(), page.NextCursor));
     }
 }

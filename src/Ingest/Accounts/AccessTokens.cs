@@ -35,12 +35,7 @@ public sealed class AccessTokens(NpgsqlDataSource dataSource, AccountRegistry ac
             return null;
         }
 
-        await using var command = dataSource.CreateCommand(
-            "select account_id from ingest.access_tokens where token_hash = $1 and revoked_at is null and expires_at > now()");
-        command.Parameters.Add(new() { Value = Hash(token) });
-        return await command.ExecuteScalarAsync(cancellationToken) is Guid accountId
-            ? await accounts.FindByIdAsync(accountId, cancellationToken)
-            : null;
+        return await accounts.FindByLiveTokenAsync(Hash(token), cancellationToken);
     }
 
     /// <summary>Revokes one token; true if it was live.</summary>

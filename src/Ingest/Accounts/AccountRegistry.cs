@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AiSocial.Problems;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
 
@@ -11,41 +12,48 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
     public const int MinPasswordLength = 10;
     public const int MaxPasswordLength = 200;
     public const int MaxDisplayNameLength = 60;
+    public const int MinBirthYear = 1900;
+
+    public const string HandleFormat = "^[A-Za-z0-9_]{3,30}$";
+    public const string HandleRule = "Handle must be 3–30 letters, digits or underscores.";
+    public const string DisplayNameRule = "Display name must be 1–60 characters.";
+    public const string PasswordRule = "Password must be 10–200 characters.";
 
     // Verified when a handle is unknown, so a wrong handle takes as long as a wrong password.
     private static readonly Account Nobody = new(Guid.Empty, "nobody", "nobody", 2000, [], DateTimeOffset.UnixEpoch);
     private readonly Lazy<string> _decoyHash = new(() => passwordHasher.HashPassword(Nobody, Guid.NewGuid().ToString()));
 
-    [GeneratedRegex("^[A-Za-z0-9_]{3,30}$")]
+    [GeneratedRegex(HandleFormat)]
     private static partial Regex HandlePattern();
 
     public static string NormalizeHandle(string handle) => handle.Trim().ToLowerInvariant();
 
-    public async Task<Account> RegisterAsync(NewAccount request, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    /// <summary>The new account; refused when a field is invalid or the handle is taken.</summary>
+    public async Task<Outcome<Account>> RegisterAsync(NewAccount request, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var handle = request.Handle?.Trim() ?? "";
         if (!HandlePattern().IsMatch(handle))
         {
-            errors.Add("handle", "Handle must be 3–30 letters, digits or underscores.");
+            errors.Add("handle", HandleRule);
         }
 
         var displayName = request.DisplayName?.Trim() ?? "";
         if (displayName.Length is 0 or > MaxDisplayNameLength)
         {
-            errors.Add("displayName", $"Display name must be 1–{MaxDisplayNameLength} characters.");
+            errors.Add("displayName", DisplayNameRule);
         }
 
         var password = request.Password ?? "";
         if (password.Length is < MinPasswordLength or > MaxPasswordLength)
         {
-            errors.Add("password", $"Password must be {MinPasswordLength}–{MaxPasswordLength} characters.");
+            errors.Add("password", PasswordRule);
         }
 
         var thisYear = clock.GetUtcNow().Year;
-        if (request.BirthYear is not { } birthYear || birthYear < 1900 || birthYear > thisYear)
+        if (request.BirthYear is not { } birthYear || birthYear < MinBirthYear || birthYear > thisYear)
         {
-            errors.Add("birthYear", $"Birth year must be between 1900 and {thisYear}.");
+            errors.Add("birthYear", $"Birth year must be between {MinBirthYear} and {thisYear}.");
         }
         else if (thisYear - birthYear < MinimumAge)
         {
@@ -57,7 +65,10 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
             errors.Add("roles", $"Unknown role '{role}'.");
         }
 
-        errors.ThrowIfAny();
+        if (errors.ToRefusal() is { } invalid)
+        {
+            return invalid;
+        }
 
         var account = new Account(Guid.CreateVersion7(), NormalizeHandle(handle), displayName, request.BirthYear!.Value,
             roles.Distinct().Order().ToList(), clock.GetUtcNow());
@@ -80,7 +91,7 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
             command.Parameters.Add(new() { Value = account.CreatedAt });
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
-                throw new RequestRejectedException(Problems.HandleTaken, $"The handle '{account.Handle}' is taken.");
+                return new Refusal(IngestProblems.HandleTaken, $"The handle '{account.Handle}' is taken.");
             }
         }
 
@@ -95,19 +106,24 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
         await InsertRolesAsync(connection, accountId, roles, cancellationToken);
     }
 
-    public async Task SetPasswordAsync(Guid accountId, string password, CancellationToken cancellationToken)
+    /// <summary>Sets a new password; refused (and nothing changed) when it is too short or long, or there is no such account.</summary>
+    public async Task<Refusal?> SetPasswordAsync(Guid accountId, string password, CancellationToken cancellationToken)
     {
         if (password.Length is < MinPasswordLength or > MaxPasswordLength)
         {
-            throw ValidationFailedException.For("password", $"Password must be {MinPasswordLength}–{MaxPasswordLength} characters.");
+            return Refusal.Invalid("password", PasswordRule);
         }
 
-        var account = await FindByIdAsync(accountId, cancellationToken)
-            ?? throw new RequestRejectedException(Problems.NotFound, "No such account.");
+        if (await FindByIdAsync(accountId, cancellationToken) is not { } account)
+        {
+            return new Refusal(CommonProblems.NotFound, "No such account.");
+        }
+
         await using var command = dataSource.CreateCommand("update ingest.accounts set password_hash = $2 where id = $1");
         command.Parameters.Add(new() { Value = accountId });
         command.Parameters.Add(new() { Value = passwordHasher.HashPassword(account, password) });
         await command.ExecuteNonQueryAsync(cancellationToken);
+        return null;
     }
 
     /// <summary>The account if the password matches; null otherwise, in about the same time either way.</summary>
@@ -135,6 +151,20 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
     {
         await using var command = dataSource.CreateCommand($"{SelectAccount} where a.id = $1 group by a.id");
         command.Parameters.Add(new() { Value = id });
+        return (await ReadAsync(command, cancellationToken))?.Account;
+    }
+
+    /// <summary>The account a live token (by its hash) belongs to, with its roles, in one query.</summary>
+    internal async Task<Account?> FindByLiveTokenAsync(byte[] tokenHash, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            {SelectAccount}
+            join ingest.access_tokens t on t.account_id = a.id
+            where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()
+            group by a.id
+            """);
+        command.Parameters.Add(new() { Value = tokenHash });
         return (await ReadAsync(command, cancellationToken))?.Account;
     }
 

@@ -58,7 +58,7 @@ public sealed class AuditLog(NpgsqlDataSource dataSource)
             entries.Add(new AuditEntry(
                 reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1),
                 reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.GetString(3), reader.GetString(4),
-                reader.GetString(5), reader.GetString(6), JsonDocument.Parse(reader.GetString(7)).RootElement));
+                reader.GetString(5), reader.GetString(6), JsonElement.Parse(reader.GetString(7))));
         }
 
         return entries;

@@ -1,4 +1,5 @@
 using AiSocial.Ingest.Audit;
+using AiSocial.Problems;
 using Npgsql;
 
 namespace AiSocial.Ingest.Consent;
@@ -12,6 +13,8 @@ public static class ConsentPurposes
     public const string AiGenerativeTraining = "cawg.ai_generative_training";
 
     public static readonly IReadOnlyList<string> All = [DataMining, AiInference, AiTraining, AiGenerativeTraining];
+
+    public const string Rule = $"Purpose must be one of {DataMining}, {AiInference}, {AiTraining}, {AiGenerativeTraining}.";
 }
 
 public sealed record ConsentEvent(long Id, Guid AccountId, string Purpose, bool Granted, string TermsVersion, DateTimeOffset OccurredAt, string? Source);
@@ -25,13 +28,16 @@ public sealed record ConsentChange(string? Purpose, bool? Granted, string? Terms
 public sealed class ConsentLedger(NpgsqlDataSource dataSource, AuditLog audit)
 {
     public const int MaxTermsVersionLength = 40;
+    public const string TermsVersionRule = "Terms version must be 1–40 characters.";
 
-    public async Task<ConsentEvent> RecordAsync(Actor actor, Guid accountId, ConsentChange change, string? source, CancellationToken cancellationToken)
+    /// <summary>Appends the event (and its audit entry); refused, with nothing recorded, when a field is invalid.</summary>
+    public async Task<Outcome<ConsentEvent>> RecordAsync(Actor actor, Guid accountId, ConsentChange change, string? source,
+        CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (change.Purpose is null || !ConsentPurposes.All.Contains(change.Purpose))
         {
-            errors.Add("purpose", $"Purpose must be one of {string.Join(", ", ConsentPurposes.All)}.");
+            errors.Add("purpose", ConsentPurposes.Rule);
         }
 
         if (change.Granted is null)
@@ -42,10 +48,13 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, AuditLog audit)
         var terms = change.TermsVersion?.Trim() ?? "";
         if (terms.Length is 0 or > MaxTermsVersionLength)
         {
-            errors.Add("termsVersion", $"Terms version must be 1–{MaxTermsVersionLength} characters.");
+            errors.Add("termsVersion", TermsVersionRule);
         }
 
-        errors.ThrowIfAny();
+        if (errors.ToRefusal() is { } invalid)
+        {
+            return invalid;
+        }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -1,26 +1,10 @@
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace AiSocial.Ingest.Database;
 
-/// <summary>Where the platform's PostgreSQL is: <c>ConnectionStrings:aisocial</c>, else <c>AISOCIAL_DB</c>, else the local cluster.</summary>
-public static class DatabaseConnection
+/// <summary>Reads the connection setting as Npgsql takes it.</summary>
+internal static class DatabaseConnection
 {
-    public const string ConnectionStringName = "aisocial";
-    public const string EnvironmentVariable = "AISOCIAL_DB";
-    public const string LocalDefault = "Host=127.0.0.1;Port=55432;Username=postgres;Database=aisocial";
-
-    public static string Resolve(IConfiguration configuration)
-    {
-        var configured = configuration.GetConnectionString(ConnectionStringName);
-        if (string.IsNullOrWhiteSpace(configured))
-        {
-            configured = configuration[EnvironmentVariable];
-        }
-
-        return Normalize(string.IsNullOrWhiteSpace(configured) ? LocalDefault : configured);
-    }
-
     /// <summary>Accepts Npgsql keyword strings and <c>postgres://user:pass@host:port/db</c> URLs.</summary>
     public static string Normalize(string value)
     {

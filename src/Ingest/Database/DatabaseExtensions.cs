@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace AiSocial.Ingest.Database;
@@ -11,10 +12,11 @@ public static class DatabaseExtensions
     public static IHostApplicationBuilder AddAiSocialDatabase(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.TryAddSingleton(_ =>
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(provider =>
         {
-            var connectionString = DatabaseConnection.Resolve(builder.Configuration);
-            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString);
+            var options = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(DatabaseConnection.Normalize(options.ConnectionString!));
             dataSourceBuilder.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
             return dataSourceBuilder.Build();
         });

@@ -129,4 +129,4 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource, IEnumerable<Mig
     }
 }
 
-public sealed class MigrationJournalMismatchException(string message) : Exception(message);
+internal sealed class MigrationJournalMismatchException(string message) : Exception(message);

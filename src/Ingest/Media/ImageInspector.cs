@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using AiSocial.Problems;
 using Microsoft.Extensions.Options;
 using SkiaSharp;
 
@@ -19,26 +20,38 @@ public sealed class ImageInspector(IOptions<MediaOptions> options)
 
     private readonly MediaOptions _options = options.Value;
 
-    public async Task<InspectedImage> InspectAsync(Stream content, CancellationToken cancellationToken)
+    /// <summary>The image, checked; refused (with what is wrong) when it is too large, not an image, or damaged.</summary>
+    public async Task<Outcome<InspectedImage>> InspectAsync(Stream content, CancellationToken cancellationToken)
     {
-        var bytes = await ReadBoundedAsync(content, cancellationToken);
-        var format = DetectFormat(bytes) ?? throw new RequestRejectedException(Problems.ImageUnsupported,
-            "The file does not start like a PNG, JPEG, WebP or GIF image.");
+        var read = await ReadBoundedAsync(content, cancellationToken);
+        if (read.Refusal is { } unreadable)
+        {
+            return unreadable;
+        }
+
+        var bytes = read.Value;
+        if (DetectFormat(bytes) is not { } format)
+        {
+            return new Refusal(IngestProblems.ImageUnsupported, "The file does not start like a PNG, JPEG, WebP or GIF image.");
+        }
 
         // Skia reads a PNG up to its first pixel chunk before it reports a size, so PNG's fixed-place header is read here.
-        if (format == Png && PngHeaderSize(bytes) is { } declared)
+        if (format == Png && PngHeaderSize(bytes) is { } declared && CheckDimensions(declared.Width, declared.Height) is { } tooLarge)
         {
-            CheckDimensions(declared.Width, declared.Height);
+            return tooLarge;
         }
 
         using var codec = SKCodec.Create(new MemoryStream(bytes, writable: false), out var result);
         if (codec is null || codec.EncodedFormat != format.Skia)
         {
-            throw new RequestRejectedException(Problems.ImageCorrupt, $"The {format.Name} header could not be read ({result}).");
+            return new Refusal(IngestProblems.ImageCorrupt, $"The {format.Name} header could not be read ({result}).");
         }
 
         var (width, height) = (codec.Info.Width, codec.Info.Height);
-        CheckDimensions(width, height);
+        if (CheckDimensions(width, height) is { } tooWide)
+        {
+            return tooWide;
+        }
 
         await DecodeSlots.WaitAsync(cancellationToken);
         try
@@ -48,7 +61,7 @@ public sealed class ImageInspector(IOptions<MediaOptions> options)
             var decoded = codec.GetPixels(info, bitmap.GetPixels());
             if (decoded is not SKCodecResult.Success)
             {
-                throw new RequestRejectedException(Problems.ImageCorrupt,
+                return new Refusal(IngestProblems.ImageCorrupt,
                     $"The {format.Name} image could not be decoded ({decoded}); it may be truncated or damaged.");
             }
         }
@@ -60,14 +73,11 @@ public sealed class ImageInspector(IOptions<MediaOptions> options)
         return new InspectedImage(bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)), format.ContentType, width, height);
     }
 
-    private void CheckDimensions(long width, long height)
-    {
-        if (width <= 0 || height <= 0 || width > _options.MaxSide || height > _options.MaxSide)
-        {
-            throw new RequestRejectedException(Problems.ImageDimensionsTooLarge,
-                $"The image is {width}×{height} px; each side may be at most {_options.MaxSide} px.");
-        }
-    }
+    private Refusal? CheckDimensions(long width, long height) =>
+        width <= 0 || height <= 0 || width > _options.MaxSide || height > _options.MaxSide
+            ? new Refusal(IngestProblems.ImageDimensionsTooLarge,
+                $"The image is {width}×{height} px; each side may be at most {_options.MaxSide} px.")
+            : null;
 
     /// <summary>Width and height from IHDR, which the PNG format requires to be the first chunk.</summary>
     private static (long Width, long Height)? PngHeaderSize(ReadOnlySpan<byte> png)
@@ -80,7 +90,7 @@ public sealed class ImageInspector(IOptions<MediaOptions> options)
         return (BinaryPrimitives.ReadUInt32BigEndian(png[16..]), BinaryPrimitives.ReadUInt32BigEndian(png[20..]));
     }
 
-    private async Task<byte[]> ReadBoundedAsync(Stream content, CancellationToken cancellationToken)
+    private async Task<Outcome<byte[]>> ReadBoundedAsync(Stream content, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -89,19 +99,13 @@ public sealed class ImageInspector(IOptions<MediaOptions> options)
         {
             if (buffer.Length + read > _options.MaxBytes)
             {
-                throw new RequestRejectedException(Problems.ImageTooLarge,
-                    $"The image is larger than {_options.MaxBytes / (1024 * 1024)} MB.");
+                return new Refusal(IngestProblems.ImageTooLarge, $"The image is larger than {_options.MaxBytes / (1024 * 1024)} MB.");
             }
 
             buffer.Write(chunk, 0, read);
         }
 
-        if (buffer.Length == 0)
-        {
-            throw new RequestRejectedException(Problems.ImageMissing, "The image file is empty.");
-        }
-
-        return buffer.ToArray();
+        return buffer.Length == 0 ? new Refusal(IngestProblems.ImageMissing, "The image file is empty.") : buffer.ToArray();
     }
 
     private sealed record Format(string Name, string ContentType, SKEncodedImageFormat Skia);

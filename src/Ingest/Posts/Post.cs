@@ -8,7 +8,7 @@ public enum PostStatus
     Removed,
 }
 
-public static class PostStatusNames
+internal static class PostStatusNames
 {
     public static string ToDatabase(this PostStatus status) => status.ToString().ToLowerInvariant();
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
+using AiSocial.Problems;
 using Npgsql;
 
 namespace AiSocial.Ingest.Posts;
@@ -20,12 +21,33 @@ public sealed class PostSubmissions(NpgsqlDataSource dataSource, ImageInspector 
     public const int MaxCaptionLength = 2200;
     public const int MaxIdempotencyKeyLength = 200;
 
-    public async Task<SubmittedPost> SubmitAsync(Guid authorId, string? idempotencyKey, PostDraft draft, Stream? image,
+    public const string ImageRule = "Attach the image as the multipart field 'image'.";
+    public const string PromptRule = "The prompt is required, at most 2000 characters: say what the image was made from.";
+    public const string CaptionRule = "The caption may be at most 2200 characters.";
+
+    /// <summary>The accepted post (or, for a retry, the post the key first made); refused when anything sent is wrong.</summary>
+    public async Task<Outcome<SubmittedPost>> SubmitAsync(Guid authorId, string? idempotencyKey, PostDraft draft, Stream? image,
         CancellationToken cancellationToken)
     {
-        var key = CheckIdempotencyKey(idempotencyKey);
-        var (prompt, caption) = CheckDraft(draft, imageAttached: image is not null);
-        var inspected = await inspector.InspectAsync(image!, cancellationToken);
+        if (CheckIdempotencyKey(idempotencyKey) is { } badKey)
+        {
+            return badKey;
+        }
+
+        var key = idempotencyKey!;
+        var (prompt, caption) = (draft.Prompt?.Trim() ?? "", string.IsNullOrWhiteSpace(draft.Caption) ? null : draft.Caption.Trim());
+        if (CheckDraft(prompt, caption, imageAttached: image is not null) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var inspection = await inspector.InspectAsync(image!, cancellationToken);
+        if (inspection.Refusal is { } badImage)
+        {
+            return badImage;
+        }
+
+        var inspected = inspection.Value;
         var fingerprint = Fingerprint(prompt, caption, inspected.Sha256);
 
         var earlier = await FindByKeyAsync(authorId, key, cancellationToken);
@@ -84,48 +106,37 @@ public sealed class PostSubmissions(NpgsqlDataSource dataSource, ImageInspector 
         return new SubmittedPost((await posts.GetAsync(postId, cancellationToken))!, Replayed: false);
     }
 
-    private static string CheckIdempotencyKey(string? key)
+    private static Refusal? CheckIdempotencyKey(string? key)
     {
         if (string.IsNullOrWhiteSpace(key))
         {
-            throw new RequestRejectedException(Problems.IdempotencyKeyMissing, "The Idempotency-Key header is missing.");
+            return new Refusal(IngestProblems.IdempotencyKeyMissing, "The Idempotency-Key header is missing.");
         }
 
-        if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~'))
-        {
-            throw ValidationFailedException.For("Idempotency-Key",
-                $"Idempotency-Key must be 1–{MaxIdempotencyKeyLength} printable ASCII characters.");
-        }
-
-        return key;
+        return key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~')
+            ? Refusal.Invalid("Idempotency-Key", $"Idempotency-Key must be 1–{MaxIdempotencyKeyLength} printable ASCII characters.")
+            : null;
     }
 
-    private static (string Prompt, string? Caption) CheckDraft(PostDraft draft, bool imageAttached)
+    private static Refusal? CheckDraft(string prompt, string? caption, bool imageAttached)
     {
         var errors = new ValidationErrors();
-        var prompt = draft.Prompt?.Trim() ?? "";
-        if (prompt.Length == 0)
+        if (prompt.Length is 0 or > MaxPromptLength)
         {
-            errors.Add("prompt", "The prompt is required: say what the image was made from.");
-        }
-        else if (prompt.Length > MaxPromptLength)
-        {
-            errors.Add("prompt", $"The prompt is {prompt.Length} characters; at most {MaxPromptLength} are allowed.");
+            errors.Add("prompt", PromptRule);
         }
 
-        var caption = string.IsNullOrWhiteSpace(draft.Caption) ? null : draft.Caption.Trim();
         if (caption?.Length > MaxCaptionLength)
         {
-            errors.Add("caption", $"The caption is {caption.Length} characters; at most {MaxCaptionLength} are allowed.");
+            errors.Add("caption", CaptionRule);
         }
 
         if (!imageAttached)
         {
-            errors.Add("image", Problems.ImageMissing.Title);
+            errors.Add("image", ImageRule);
         }
 
-        errors.ThrowIfAny();
-        return (prompt, caption);
+        return errors.ToRefusal();
     }
 
     private static byte[] Fingerprint(string prompt, string? caption, string imageSha256) =>
@@ -141,11 +152,12 @@ public sealed class PostSubmissions(NpgsqlDataSource dataSource, ImageInspector 
         return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetFieldValue<byte[]>(1)) : null;
     }
 
-    private async Task<SubmittedPost> ReplayAsync((Guid PostId, byte[] Fingerprint) earlier, byte[] fingerprint, CancellationToken cancellationToken)
+    private async Task<Outcome<SubmittedPost>> ReplayAsync((Guid PostId, byte[] Fingerprint) earlier, byte[] fingerprint,
+        CancellationToken cancellationToken)
     {
         if (!earlier.Fingerprint.AsSpan().SequenceEqual(fingerprint))
         {
-            throw new RequestRejectedException(Problems.IdempotencyKeyReused,
+            return new Refusal(IngestProblems.IdempotencyKeyReused,
                 "This Idempotency-Key was already used with a different image, prompt or caption. Use a new key for a new post.");
         }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using AiSocial.Problems;
 
 namespace AiSocial.Ingest.Posts;
 
@@ -17,25 +18,29 @@ public sealed record TimelineCursor(DateTimeOffset PublishedAt, Guid PostId)
         return Base64Url.EncodeToString(bytes);
     }
 
-    public static TimelineCursor? Decode(string? cursor)
+    /// <summary>
+    /// The cursor a page's <c>nextCursor</c> encodes (null for none given); refused when it is not one this server issued.
+    /// </summary>
+    public static Outcome<TimelineCursor?> Decode(string? cursor)
     {
         if (string.IsNullOrEmpty(cursor))
         {
-            return null;
+            return (TimelineCursor?)null;
         }
 
+        var malformed = new Refusal(IngestProblems.InvalidCursor, "The cursor is malformed; use nextCursor from a previous page.");
         Span<byte> bytes = stackalloc byte[25];
         // TryDecodeFromChars throws on characters outside the alphabet, so the text is checked first.
         if (cursor.Length > 40 || !Base64Url.IsValid(cursor, out var length) || length != 25 ||
             !Base64Url.TryDecodeFromChars(cursor, bytes, out _) || bytes[0] != Version)
         {
-            throw new RequestRejectedException(Problems.InvalidCursor, "The cursor is malformed; use nextCursor from a previous page.");
+            return malformed;
         }
 
         var ticks = BinaryPrimitives.ReadInt64BigEndian(bytes[1..]);
         if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
         {
-            throw new RequestRejectedException(Problems.InvalidCursor, "The cursor is malformed; use nextCursor from a previous page.");
+            return malformed;
         }
 
         return new TimelineCursor(new DateTimeOffset(ticks, TimeSpan.Zero), new Guid(bytes[9..], bigEndian: true));

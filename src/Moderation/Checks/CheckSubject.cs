@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using AiSocial.Ingest.Posts;
-using AiSocial.Moderation.Models;
+using AiSocial.SafetyModels;
 using SkiaSharp;
 
 namespace AiSocial.Moderation.Checks;

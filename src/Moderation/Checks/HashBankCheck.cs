@@ -4,7 +4,7 @@ using AiSocial.Moderation.HashBanks;
 namespace AiSocial.Moderation.Checks;
 
 /// <summary>Exact SHA-256 match of the image against the hash banks of known-bad media.</summary>
-public sealed class HashBankCheck(HashBank hashBank) : IPostCheck
+internal sealed class HashBankCheck(HashBank hashBank) : IPostCheck
 {
     public const string SourceName = "hashbank.sha256";
     public const string MatchCategory = "known_bad_media";

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AiSocial.Moderation.HashBanks;
-using AiSocial.Moderation.Models.Pdq;
+using AiSocial.SafetyModels.Pdq;
 
 namespace AiSocial.Moderation.Checks;
 
@@ -8,7 +8,7 @@ namespace AiSocial.Moderation.Checks;
 /// Perceptual match of the image against the PDQ hash banks: a bank entry within PDQ's match distance (31 bits) is a
 /// match even after re-encoding or resizing. Images too flat for PDQ (quality 49 or less) are not matched.
 /// </summary>
-public sealed class PdqHashBankCheck(PdqBankIndex banks) : IPostCheck
+internal sealed class PdqHashBankCheck(PdqBankIndex banks) : IPostCheck
 {
     public const string SourceName = "hashbank.pdq";
     public const string ModelVersion = "pdq-1";

@@ -41,7 +41,7 @@ public sealed class SignalStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add((reader.GetGuid(0), new Signal(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFloat(4),
-                JsonDocument.Parse(reader.GetString(5)).RootElement)));
+                JsonElement.Parse(reader.GetString(5)))));
         }
 
         return rows.ToLookup(r => r.PostId, r => r.Signal);

@@ -1,6 +1,7 @@
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Media;
-using AiSocial.Moderation.Models.Pdq;
+using AiSocial.Problems;
+using AiSocial.SafetyModels.Pdq;
 using Npgsql;
 
 namespace AiSocial.Moderation.HashBanks;
@@ -13,21 +14,17 @@ public sealed record HashBankEntry(long Id, string Bank, string Sha256, string R
 /// </summary>
 public sealed class HashBank(NpgsqlDataSource dataSource, AuditLog audit)
 {
-    public async Task<bool> AddAsync(Actor actor, string bank, string sha256, string reason, CancellationToken cancellationToken)
-    {
-        if (!MediaStore.IsSha256(sha256))
-        {
-            throw Ingest.ValidationFailedException.For("sha256", "Expected 64 lowercase hex characters.");
-        }
+    /// <summary>Adds a SHA-256 to a bank: true when added, false when the bank already holds it; refused when it is not a SHA-256.</summary>
+    public async Task<Outcome<bool>> AddAsync(Actor actor, string bank, string sha256, string reason, CancellationToken cancellationToken) =>
+        MediaStore.IsSha256(sha256)
+            ? await AddEntryAsync(actor, "hash_bank_entries", "sha256", bank, sha256, reason, "hashbank.add", "media", cancellationToken)
+            : Refusal.Invalid("sha256", "Expected 64 lowercase hex characters.");
 
-        return await AddEntryAsync(actor, "hash_bank_entries", "sha256", bank, sha256, reason, "hashbank.add", "media", cancellationToken);
-    }
-
-    /// <summary>Adds a PDQ hash given as 64 hex digits; anything else is a validation error.</summary>
-    public Task<bool> AddPdqAsync(Actor actor, string bank, string pdqHex, string reason, CancellationToken cancellationToken) =>
+    /// <summary>Adds a PDQ hash given as 64 hex digits; anything else is refused.</summary>
+    public async Task<Outcome<bool>> AddPdqAsync(Actor actor, string bank, string pdqHex, string reason, CancellationToken cancellationToken) =>
         PdqHash.TryParse(pdqHex, out var hash)
-            ? AddPdqAsync(actor, bank, hash, reason, cancellationToken)
-            : throw Ingest.ValidationFailedException.For("pdq", $"Expected {PdqHash.HexLength} hex characters.");
+            ? await AddPdqAsync(actor, bank, hash, reason, cancellationToken)
+            : Refusal.Invalid("pdq", $"Expected {PdqHash.HexLength} hex characters.");
 
     /// <summary>Adds a PDQ hash to a bank; false when the bank already holds it.</summary>
     public async Task<bool> AddPdqAsync(Actor actor, string bank, PdqHash pdq, string reason, CancellationToken cancellationToken)

@@ -1,18 +1,18 @@
 using System.Runtime.InteropServices;
-using AiSocial.Moderation.Models.Pdq;
+using AiSocial.SafetyModels.Pdq;
 using Npgsql;
 
 namespace AiSocial.Moderation.HashBanks;
 
 /// <summary>A PDQ bank entry near a query hash.</summary>
-public sealed record PdqBankMatch(long EntryId, string Bank, string Reason, PdqHash Hash, int Distance);
+internal sealed record PdqBankMatch(long EntryId, string Bank, string Reason, PdqHash Hash, int Distance);
 
 /// <summary>
 /// Every PDQ bank entry in memory, in a <see cref="PdqIndex"/>. Loaded on first use; before each lookup one small
 /// query (number of entries and sum of their ids) tells whether the table changed, and if so new entries are added
 /// or, after a removal, everything is loaded again.
 /// </summary>
-public sealed class PdqBankIndex(NpgsqlDataSource dataSource)
+internal sealed class PdqBankIndex(NpgsqlDataSource dataSource)
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile Loaded? _loaded;

@@ -1,9 +1,9 @@
-using AiSocial.Ingest;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.Policy;
+using AiSocial.Problems;
 using Npgsql;
 
 namespace AiSocial.Moderation.Review;
@@ -88,14 +88,15 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, Si
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task<ModerationLabel> DecideAsync(Guid taskId, Actor reviewer, ReviewDecision decision, bool shownBlurred, string? note,
+    /// <summary>The label the decision wrote; refused, with nothing changed, when the reviewer may not decide or the task is gone or decided.</summary>
+    public async Task<Outcome<ModerationLabel>> DecideAsync(Guid taskId, Actor reviewer, ReviewDecision decision, bool shownBlurred, string? note,
         CancellationToken cancellationToken)
     {
         if (reviewer.AccountId is not { } reviewerId ||
             await accounts.FindByIdAsync(reviewerId, cancellationToken) is not { } account ||
             !(account.IsInRole(Roles.Moderator) || account.IsInRole(Roles.Admin)))
         {
-            throw new RequestRejectedException(Problems.Forbidden, "Only moderators and admins decide review tasks.");
+            return new Refusal(CommonProblems.Forbidden, "Only moderators and admins decide review tasks.");
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -107,20 +108,20 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, Si
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
-                throw new RequestRejectedException(Problems.NotFound, $"There is no review task {taskId}.");
+                return new Refusal(CommonProblems.NotFound, $"There is no review task {taskId}.");
             }
 
             postId = reader.GetGuid(0);
             if (reader.GetString(1) != "open")
             {
-                throw new RequestRejectedException(Problems.AlreadyDecided, "Another reviewer decided this task first.");
+                return new Refusal(ModerationProblems.AlreadyDecided, "Another reviewer decided this task first.");
             }
         }
 
         var (status, label) = decision == ReviewDecision.Approve ? (PostStatus.Published, "approve") : (PostStatus.Removed, "remove");
         if (!await PostStore.TransitionAsync(connection, postId, status, [PostStatus.Pending], cancellationToken))
         {
-            throw new RequestRejectedException(Problems.AlreadyDecided, "The post is no longer pending; it was deleted or decided elsewhere.");
+            return new Refusal(ModerationProblems.AlreadyDecided, "The post is no longer pending; it was deleted or decided elsewhere.");
         }
 
         var recorded = await LabelStore.AddHumanLabelAsync(connection, postId, taskId, reviewerId, label, shownBlurred, note, cancellationToken);

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AiSocial.Moderation.Checks;
-using AiSocial.Moderation.Models.Ocr;
 
 namespace AiSocial.Moderation.Review;
 

@@ -5,7 +5,7 @@ namespace AiSocial.Moderation.Scanning;
 
 /// <summary>Scans submitted posts until the outbox has none ready; one firing at a time across the cluster.</summary>
 [DisallowConcurrentExecution]
-public sealed class ScanJob(PostScanner scanner, ILogger<ScanJob> logger) : IJob
+internal sealed class ScanJob(PostScanner scanner, ILogger<ScanJob> logger) : IJob
 {
     public static readonly JobKey Key = new("scan-submitted-posts", "moderation");
     public static readonly TriggerKey TriggerKey = new("scan-submitted-posts.interval", "moderation");

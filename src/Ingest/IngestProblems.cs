@@ -1,0 +1,19 @@
+using AiSocial.Problems;
+
+namespace AiSocial.Ingest;
+
+/// <summary>The problems of the system of record: accounts and tokens, posting, media, timelines.</summary>
+public static class IngestProblems
+{
+    public static readonly Problem InvalidToken = new("invalid-token", 401, "The bearer token is unknown, expired or revoked.");
+    public static readonly Problem InvalidCredentials = new("invalid-credentials", 401, "Handle or password is wrong.");
+    public static readonly Problem HandleTaken = new("handle-taken", 409, "That handle is taken.");
+    public static readonly Problem IdempotencyKeyMissing = new("idempotency-key-missing", 400, "Send an Idempotency-Key header so a retry cannot post twice.");
+    public static readonly Problem IdempotencyKeyReused = new("idempotency-key-reused", 422, "This Idempotency-Key was already used for a different request.");
+    public static readonly Problem ImageMissing = new("image-missing", 400, Posts.PostSubmissions.ImageRule);
+    public static readonly Problem ImageTooLarge = new("image-too-large", 413, "The image file is too large.");
+    public static readonly Problem ImageUnsupported = new("image-unsupported", 415, "The file is not a PNG, JPEG, WebP or GIF image.");
+    public static readonly Problem ImageDimensionsTooLarge = new("image-dimensions-too-large", 422, "The image is too wide or too tall.");
+    public static readonly Problem ImageCorrupt = new("image-corrupt", 422, "The image could not be decoded; it may be truncated or damaged.");
+    public static readonly Problem InvalidCursor = new("invalid-cursor", 400, "The cursor is not one this server issued.");
+}

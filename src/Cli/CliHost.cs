@@ -16,7 +16,7 @@ public static class CliHost
         return builder.Build();
     }
 
-    /// <summary>Runs a command body, turning a refused request into a one-line error and exit code 2.</summary>
+    /// <summary>Runs a command body, turning a refused request or a damaged file into a one-line error and exit code 2.</summary>
     public static async Task<int> RunAsync(Func<IServiceProvider, Task<int>> body)
     {
         try
@@ -27,6 +27,11 @@ public static class CliHost
         catch (RequestRejectedException rejection)
         {
             await Console.Error.WriteLineAsync($"error: {rejection.Message}");
+            return 2;
+        }
+        catch (UnreadableFileException unreadable)
+        {
+            await Console.Error.WriteLineAsync($"error: {unreadable.Message}");
             return 2;
         }
         catch (Npgsql.NpgsqlException exception) when (exception.InnerException is System.Net.Sockets.SocketException)

@@ -25,13 +25,18 @@ public static class CliHost
         return host;
     }
 
-    /// <summary>Runs a command body on the platform's services; an unreachable database is a one-line error.</summary>
+    /// <summary>Runs a command body on the platform's services; a damaged file or an unreachable database is a one-line error.</summary>
     public static async Task<int> RunAsync(Func<IServiceProvider, Task<int>> body)
     {
         try
         {
             using var host = Build();
             return await body(host.Services);
+        }
+        catch (UnreadableFileException unreadable)
+        {
+            await Console.Error.WriteLineAsync($"error: {unreadable.Message}");
+            return 2;
         }
         catch (Npgsql.NpgsqlException exception) when (exception.InnerException is System.Net.Sockets.SocketException)
         {

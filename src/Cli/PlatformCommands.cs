@@ -45,7 +45,18 @@ public static class PlatformCommands
                 return 2;
             }
 
-            foreach (var account in await DemoCredentials.LoadAsync(file.FullName, cancellationToken))
+            IReadOnlyList<DemoAccount> accounts;
+            try
+            {
+                accounts = await DemoCredentials.LoadAsync(file.FullName, cancellationToken);
+            }
+            catch (UnreadableFileException unreadable)
+            {
+                await Console.Error.WriteLineAsync($"error: {unreadable.Message}");
+                return 2;
+            }
+
+            foreach (var account in accounts)
             {
                 Console.WriteLine($"{account.Role,-12} {account.Handle,-16} {account.Password}");
             }

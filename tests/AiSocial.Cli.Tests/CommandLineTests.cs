@@ -47,6 +47,24 @@ public sealed class CommandLineTests(PlatformFixture platform) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Seeding_with_a_damaged_credentials_file_fails_with_one_line_that_names_the_file()
+    {
+        var path = Path.Combine(_work, "credentials.json");
+        await File.WriteAllTextAsync(path, "not JSON at all");
+
+        var seeded = await CommandLine.RunAsync(platform, "seed", "--credentials", path);
+        var printed = await CommandLine.RunAsync(platform, "demo-accounts", "--credentials", path);
+
+        Assert.Equal(2, seeded.ExitCode);
+        Assert.StartsWith($"error: {path} is not a demo credentials file", seeded.Error);
+        Assert.Contains("Delete it", seeded.Error);
+        Assert.Single(seeded.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(2, printed.ExitCode);
+        Assert.StartsWith($"error: {path} is not a demo credentials file", printed.Error);
+        Assert.Equal("not JSON at all", await File.ReadAllTextAsync(path)); // left as it was, for the operator to look at
+    }
+
+    [Fact]
     public async Task Export_run_writes_the_demo_dataset_reports_it_and_verify_checks_it()
     {
         await SeedAsync();

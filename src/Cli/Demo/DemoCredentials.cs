@@ -21,8 +21,21 @@ public static class DemoCredentials
     ];
 
     /// <summary>The saved accounts, as the last seed left them; nothing is created or written.</summary>
-    public static async Task<IReadOnlyList<DemoAccount>> LoadAsync(string path, CancellationToken cancellationToken) =>
-        JsonSerializer.Deserialize<List<DemoAccount>>(await File.ReadAllTextAsync(path, cancellationToken)) ?? [];
+    public static async Task<IReadOnlyList<DemoAccount>> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var saved = JsonSerializer.Deserialize<List<DemoAccount?>>(await File.ReadAllTextAsync(path, cancellationToken));
+            return saved?.OfType<DemoAccount>().ToList() ?? [];
+        }
+        catch (JsonException exception)
+        {
+            throw new UnreadableFileException(
+                $"{path} is not a demo credentials file (not the JSON list seed writes; line {exception.LineNumber + 1}, byte {exception.BytePositionInLine + 1}). "
+                + "Delete it and seed again (./aisocial up or ./aisocial seed): the demo accounts get new passwords.",
+                exception);
+        }
+    }
 
     public static async Task<IReadOnlyList<DemoAccount>> LoadOrCreateAsync(string path, CancellationToken cancellationToken)
     {

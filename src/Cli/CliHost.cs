@@ -4,6 +4,7 @@ using AiSocial.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -32,6 +33,12 @@ public static class CliHost
         {
             using var host = Build();
             return await body(host.Services);
+        }
+        catch (OptionsValidationException invalid)
+        {
+            // A setting the command needs is missing or wrong; the message names it.
+            await Console.Error.WriteLineAsync($"error: {string.Join(" ", invalid.Failures)}");
+            return 2;
         }
         catch (UnreadableFileException unreadable)
         {

@@ -26,6 +26,8 @@ public static class CommandLine
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Only what the test gives: no setting leaks in from the environment the tests run in.
+        start.Environment.Remove("ConnectionStrings__aisocial");
         if (platform is not null)
         {
             start.Environment["ConnectionStrings__aisocial"] = platform.ConnectionString;

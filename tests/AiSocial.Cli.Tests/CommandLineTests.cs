@@ -111,4 +111,15 @@ public sealed class CommandLineTests(PlatformFixture platform) : IClassFixture<P
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("--dataset", missing.Error);
     }
+
+    [Fact]
+    public async Task Without_a_connection_string_a_command_says_which_setting_is_missing()
+    {
+        var result = await CommandLine.RunAsync(null, "export", "list");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: ", result.Error);
+        Assert.Contains("ConnectionStrings:aisocial is not set", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
 }

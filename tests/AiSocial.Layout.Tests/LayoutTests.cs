@@ -157,6 +157,29 @@ public sealed partial class LayoutTests
         Assert.True(unused.Count == 0, "Public, but used by no other project (make them internal):\n" + string.Join("\n", unused));
     }
 
+    [GeneratedRegex(@"\.GetSection\(|Configuration\.Get<|\.Get<\w*Options>\(")]
+    private static partial Regex ConfigurationRead();
+
+    [GeneratedRegex(@"BindConfiguration\([^)]*\)(?<rest>[^;]*);")]
+    private static partial Regex Binding();
+
+    [Fact]
+    public void Settings_are_options_bound_validated_and_checked_at_start_never_read_in_wiring()
+    {
+        var problems = new List<string>();
+        foreach (var file in AllowedReferences.Keys.SelectMany(SourceFiles))
+        {
+            var text = File.ReadAllText(file);
+            problems.AddRange(ConfigurationRead().Matches(text).Select(m => $"{Path.GetRelativePath(Src, file)} reads configuration directly ({m.Value})"));
+            problems.AddRange(Binding().Matches(text)
+                .Where(m => !m.Groups["rest"].Value.Contains(".ValidateDataAnnotations()", StringComparison.Ordinal)
+                            || !m.Groups["rest"].Value.Contains(".ValidateOnStart()", StringComparison.Ordinal))
+                .Select(m => $"{Path.GetRelativePath(Src, file)} binds options without validating them at start: {m.Value}"));
+        }
+
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
     [Fact]
     public void Package_versions_are_set_centrally_and_nowhere_else()
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Runs;
 using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Database;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiSocial.Cli;
@@ -69,8 +70,9 @@ public static class ExportCommands
                 Console.WriteLine($"{dataset.Name}  ({dataset.Purpose})  {dataset.Description}");
                 foreach (var run in runs.Where(r => r.Dataset == dataset.Name).Take(5))
                 {
-                    var outcome = run.Status == "succeeded" ? $"{run.RowsIncluded} rows" : run.Error ?? run.Status;
-                    Console.WriteLine($"  {run.StartedAt:u}  {run.RunId}  {run.Status,-9}  {outcome}  {run.Output}");
+                    var status = run.Status.ToDatabase();
+                    var outcome = run.Status == ExportRunStatus.Succeeded ? $"{run.RowsIncluded} rows" : run.Error ?? status;
+                    Console.WriteLine($"  {run.StartedAt:u}  {run.RunId}  {status,-9}  {outcome}  {run.Output}");
                 }
             }
 

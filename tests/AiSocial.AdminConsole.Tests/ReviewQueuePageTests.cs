@@ -66,7 +66,7 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
         await page.Find(".ais-queue").KeyDownAsync(new KeyboardEventArgs { Key = "a" });
 
         var label = Assert.Single(await WaitForLabelsAsync(post.Id));
-        Assert.Equal(("approve", false), (label.Decision, label.ShownBlurred));
+        Assert.Equal((LabelDecision.Approve, (bool?)false), (label.Decision, label.ShownBlurred));
         Assert.Equal(PostStatus.Published, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=queue-empty]")), TimeSpan.FromSeconds(10));
     }
@@ -82,7 +82,7 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
         page.Find("[data-testid=remove]").Click();
 
         var label = Assert.Single(await WaitForLabelsAsync(post.Id));
-        Assert.Equal(("remove", true), (label.Decision, label.ShownBlurred));
+        Assert.Equal((LabelDecision.Remove, (bool?)true), (label.Decision, label.ShownBlurred));
         Assert.Equal(PostStatus.Removed, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
     }
 

@@ -77,6 +77,19 @@ public sealed class AccountsApiTests(FeedFixture feed) : IClassFixture<FeedFixtu
     }
 
     [Fact]
+    public async Task A_bearer_token_is_checked_with_one_query()
+    {
+        var person = await feed.SignUpAsync();
+        using var commands = new DatabaseCommands(feed.ConnectionString);
+
+        var response = await feed.Client(person.Token).GetAsync("/api/v1/me/consent");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, commands.Texts.Count(text => text.Contains("ingest.access_tokens", StringComparison.Ordinal)
+                                                     || text.Contains("ingest.accounts", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Without_a_token_the_answer_says_how_to_authenticate()
     {
         var response = await feed.Client().GetAsync("/api/v1/me");

@@ -29,6 +29,23 @@ public sealed class PostScannerTests(PlatformFixture platform) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_batch_loads_its_posts_in_one_query_and_saves_each_posts_signals_in_one_command()
+    {
+        var author = await platform.CreateAccountAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await platform.SubmitPostAsync(author.Id);
+        }
+
+        using var commands = new DatabaseCommands(platform.ConnectionString);
+        var report = await Scanner.ScanBatchAsync(default);
+
+        Assert.Equal((3, 3), (report.Leased, report.QueuedForReview));
+        Assert.Equal(1, commands.Touching("from ingest.posts"));
+        Assert.Equal(3, commands.Touching("insert into moderation.signals"));
+    }
+
+    [Fact]
     public async Task A_post_whose_image_is_in_a_hash_bank_is_rejected_with_a_policy_label_and_never_queued()
     {
         var image = TestImages.Png(seed: 4242);
@@ -40,7 +57,7 @@ public sealed class PostScannerTests(PlatformFixture platform) : IClassFixture<P
 
         Assert.Equal(PostStatus.Rejected, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
         var label = Assert.Single(await platform.Get<LabelStore>().ForPostAsync(post.Id, default));
-        Assert.Equal(("policy", "reject", (Guid?)null), (label.Source, label.Decision, label.ReviewerId));
+        Assert.Equal((LabelSource.Policy, LabelDecision.Reject, (Guid?)null), (label.Source, label.Decision, label.ReviewerId));
         Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", post.Id));
         Assert.Contains(await platform.Get<AuditLog>().ForSubjectAsync("post", post.Id.ToString(), default), e => e.Action == "policy.reject");
     }

@@ -38,7 +38,7 @@ public sealed class ReviewQueueTests(PlatformFixture platform) : IClassFixture<P
         var published = (await platform.Get<PostStore>().GetAsync(post.Id, default))!;
         Assert.Equal(PostStatus.Published, published.Status);
         Assert.NotNull(published.PublishedAt);
-        Assert.Equal(("human", "approve", reviewer.AccountId, true), (label.Source, label.Decision, label.ReviewerId, label.ShownBlurred));
+        Assert.Equal((LabelSource.Human, LabelDecision.Approve, reviewer.AccountId, (bool?)true), (label.Source, label.Decision, label.ReviewerId, label.ShownBlurred));
         Assert.Equal("decided", await platform.ScalarAsync<string>("select state from moderation.review_tasks where id = $1", taskId));
         var audit = Assert.Single(await platform.Get<AuditLog>().ForSubjectAsync("post", post.Id.ToString(), default));
         Assert.Equal(("review.approve", reviewer.AccountId), (audit.Action, audit.ActorId));

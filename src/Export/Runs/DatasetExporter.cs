@@ -4,6 +4,7 @@ using AiSocial.Export.Datasets;
 using AiSocial.Export.Parquet;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
+using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Review;
@@ -103,7 +104,7 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
                 var bytes = await media.ReadAllBytesAsync(candidate.Media.Sha256, cancellationToken);
                 await writer.AddAsync(new DatasetRow(candidate.PostId, candidate.Prompt, candidate.Caption, bytes,
                     $"{candidate.Media.Sha256}{Extension(candidate.Media.ContentType)}", candidate.Media.Width, candidate.Media.Height,
-                    label!.Decision, label.Source, candidate.Consent!.EventId, candidate.PublishedAt!.Value), cancellationToken);
+                    label!.Decision.ToDatabase(), label.Source.ToDatabase(), candidate.Consent!.EventId, candidate.PublishedAt!.Value), cancellationToken);
                 included++;
             }
             else
@@ -144,11 +145,12 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
     private async Task RecordStartAsync(Guid runId, Dataset dataset, Actor actor, string output, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "insert into export.runs (id, dataset_id, status, requested_by, output) values ($1, $2, 'running', $3, $4)");
+            "insert into export.runs (id, dataset_id, status, requested_by, output) values ($1, $2, $5, $3, $4)");
         command.Parameters.Add(new() { Value = runId });
         command.Parameters.Add(new() { Value = dataset.Id });
         command.Parameters.Add(new() { Value = actor.Name });
         command.Parameters.Add(new() { Value = output });
+        command.Parameters.Add(new() { Value = ExportRunStatus.Running.ToDatabase() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -159,12 +161,13 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand(
             """
-            update export.runs set status = 'succeeded', finished_at = now(), snapshot_at = $2, manifest = $3 where id = $1
+            update export.runs set status = $4, finished_at = now(), snapshot_at = $2, manifest = $3 where id = $1
             """, connection))
         {
             command.Parameters.Add(new() { Value = runId });
             command.Parameters.Add(new() { Value = manifest.SnapshotAt });
             command.Parameters.Add(new() { Value = JsonSerializer.Serialize(manifest, ExportManifest.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            command.Parameters.Add(new() { Value = ExportRunStatus.Succeeded.ToDatabase() });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -181,10 +184,11 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using (var command = new NpgsqlCommand(
-                "update export.runs set status = 'failed', finished_at = now(), error = $2 where id = $1", connection))
+                "update export.runs set status = $3, finished_at = now(), error = $2 where id = $1", connection))
             {
                 command.Parameters.Add(new() { Value = runId });
                 command.Parameters.Add(new() { Value = exception.Message });
+                command.Parameters.Add(new() { Value = ExportRunStatus.Failed.ToDatabase() });
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 

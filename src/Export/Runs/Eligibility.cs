@@ -37,6 +37,6 @@ internal static class Eligibility
             return ExclusionReasons.ConsentWithdrawn;
         }
 
-        return label?.Decision == "approve" ? null : ExclusionReasons.NotApproved;
+        return label?.Decision == LabelDecision.Approve ? null : ExclusionReasons.NotApproved;
     }
 }

@@ -1,8 +1,17 @@
+using AiSocial.Ingest.Database;
 using Npgsql;
 
 namespace AiSocial.Export.Runs;
 
-public sealed record ExportRunSummary(Guid RunId, string Dataset, string Status, string RequestedBy, DateTimeOffset StartedAt,
+/// <summary>Where a run is: running until it is published whole (succeeded) or left nothing behind (failed).</summary>
+public enum ExportRunStatus
+{
+    Running,
+    Succeeded,
+    Failed,
+}
+
+public sealed record ExportRunSummary(Guid RunId, string Dataset, ExportRunStatus Status, string RequestedBy, DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt, string Output, long? RowsIncluded, string? Error);
 
 /// <summary>The history of export runs.</summary>
@@ -24,7 +33,7 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
         var runs = new List<ExportRunSummary>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            runs.Add(new ExportRunSummary(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            runs.Add(new ExportRunSummary(reader.GetGuid(0), reader.GetString(1), DatabaseNames.Parse<ExportRunStatus>(reader.GetString(2)), reader.GetString(3),
                 reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
                 reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
         }

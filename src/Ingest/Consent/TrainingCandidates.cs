@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Posts;
 using Npgsql;
 
@@ -39,7 +40,7 @@ public static class TrainingCandidates
         while (await reader.ReadAsync(cancellationToken))
         {
             yield return new TrainingCandidate(
-                reader.GetGuid(0), reader.GetGuid(1), PostStatusNames.Parse(reader.GetString(2)), reader.GetString(3),
+                reader.GetGuid(0), reader.GetGuid(1), DatabaseNames.Parse<PostStatus>(reader.GetString(2)), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
                 new PostMedia(reader.GetString(5), reader.GetString(6), reader.GetInt32(7), reader.GetInt32(8)),
                 reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),

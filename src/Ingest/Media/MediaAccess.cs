@@ -1,3 +1,4 @@
+using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Posts;
 using Npgsql;
 
@@ -28,7 +29,7 @@ public sealed class MediaAccess(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             """
             select m.content_type, m.width, m.height,
-                   bool_or(p.status = 'published'),
+                   bool_or(p.status = $3),
                    bool_or(p.author_id = $2)
             from ingest.media m join ingest.posts p on p.media_sha256 = m.sha256
             where m.sha256 = $1
@@ -36,6 +37,7 @@ public sealed class MediaAccess(NpgsqlDataSource dataSource)
             """);
         command.Parameters.Add(new() { Value = sha256 });
         command.Parameters.Add(new() { Value = viewerId ?? Guid.Empty });
+        command.Parameters.Add(new() { Value = PostStatus.Published.ToDatabase() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {

@@ -8,13 +8,6 @@ public enum PostStatus
     Removed,
 }
 
-internal static class PostStatusNames
-{
-    public static string ToDatabase(this PostStatus status) => status.ToString().ToLowerInvariant();
-
-    public static PostStatus Parse(string value) => Enum.Parse<PostStatus>(value, ignoreCase: true);
-}
-
 public sealed record PostAuthor(Guid Id, string Handle, string DisplayName);
 
 public sealed record PostMedia(string Sha256, string ContentType, int Width, int Height);

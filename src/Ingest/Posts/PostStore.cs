@@ -1,3 +1,4 @@
+using AiSocial.Ingest.Database;
 using Npgsql;
 
 namespace AiSocial.Ingest.Posts;
@@ -44,7 +45,7 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             $"""
             {SelectPost}
-            where p.status = 'published'
+            where p.status = $4
               and ($1::timestamptz is null or (p.published_at, p.id) < ($1, $2))
             order by p.published_at desc, p.id desc
             limit $3
@@ -52,6 +53,7 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = (object?)after?.PublishedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = after?.PostId ?? Guid.Empty });
         command.Parameters.Add(new() { Value = limit + 1 });
+        command.Parameters.Add(new() { Value = PostStatus.Published.ToDatabase() });
         var posts = await ReadAllAsync(command, cancellationToken);
         if (posts.Count <= limit)
         {
@@ -72,12 +74,13 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
         await using var command = new NpgsqlCommand(
             """
             update ingest.posts
-            set status = $2, published_at = case when $2 = 'published' then now() else published_at end
+            set status = $2, published_at = case when $4 then now() else published_at end
             where id = $1 and status = any($3)
             """, connection);
         command.Parameters.Add(new() { Value = postId });
         command.Parameters.Add(new() { Value = to.ToDatabase() });
         command.Parameters.Add(new() { Value = from.Select(s => s.ToDatabase()).ToArray() });
+        command.Parameters.Add(new() { Value = to == PostStatus.Published });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -93,7 +96,7 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
                 new PostMedia(reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetInt32(7)),
                 reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
-                PostStatusNames.Parse(reader.GetString(10)),
+                DatabaseNames.Parse<PostStatus>(reader.GetString(10)),
                 reader.GetFieldValue<DateTimeOffset>(11),
                 reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12)));
         }

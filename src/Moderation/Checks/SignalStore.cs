@@ -1,31 +1,36 @@
 using System.Text.Json;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace AiSocial.Moderation.Checks;
 
 /// <summary>Signals per post. Saving upserts by (source, model version, category), so a rescan replaces, never duplicates.</summary>
 public sealed class SignalStore(NpgsqlDataSource dataSource)
 {
+    /// <summary>Saves a post's signals in one statement, on the caller's connection.</summary>
     public static async Task SaveAsync(NpgsqlConnection connection, Guid postId, IReadOnlyList<Signal> signals, CancellationToken cancellationToken)
     {
-        foreach (var signal in signals)
+        // One row per key: a statement cannot upsert the same row twice.
+        var rows = signals.GroupBy(s => (s.Source, s.ModelVersion, s.Category)).Select(g => g.Last()).ToList();
+        if (rows.Count == 0)
         {
-            await using var command = new NpgsqlCommand(
-                """
-                insert into moderation.signals (post_id, source, model_version, category, score, detail)
-                values ($1, $2, $3, $4, $5, $6)
-                on conflict (post_id, source, model_version, category)
-                do update set score = excluded.score, detail = excluded.detail, created_at = now()
-                """, connection);
-            command.Parameters.Add(new() { Value = postId });
-            command.Parameters.Add(new() { Value = signal.Source });
-            command.Parameters.Add(new() { Value = signal.ModelVersion });
-            command.Parameters.Add(new() { Value = signal.Category });
-            command.Parameters.Add(new() { Value = (float)Math.Clamp(signal.Score, 0, 1) });
-            command.Parameters.Add(new() { Value = signal.Detail is { } detail ? detail.GetRawText() : "{}", NpgsqlDbType = NpgsqlDbType.Jsonb });
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            return;
         }
+
+        await using var command = new NpgsqlCommand(
+            """
+            insert into moderation.signals (post_id, source, model_version, category, score, detail)
+            select $1, s.source, s.model_version, s.category, s.score, s.detail::jsonb
+            from unnest($2::text[], $3::text[], $4::text[], $5::real[], $6::text[]) as s (source, model_version, category, score, detail)
+            on conflict (post_id, source, model_version, category)
+            do update set score = excluded.score, detail = excluded.detail, created_at = now()
+            """, connection);
+        command.Parameters.Add(new() { Value = postId });
+        command.Parameters.Add(new() { Value = rows.Select(s => s.Source).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(s => s.ModelVersion).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(s => s.Category).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(s => (float)Math.Clamp(s.Score, 0, 1)).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(s => s.Detail is { } detail ? detail.GetRawText() : "{}").ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<ILookup<Guid, Signal>> ForPostsAsync(IReadOnlyCollection<Guid> postIds, CancellationToken cancellationToken)

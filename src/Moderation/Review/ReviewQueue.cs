@@ -1,5 +1,6 @@
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.Policy;
@@ -27,13 +28,17 @@ public sealed record ReviewPage(IReadOnlyList<ReviewItem> Items, int Total);
 /// </summary>
 public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, SignalStore signals, AccountRegistry accounts, AuditLog audit)
 {
+    // A task's state in moderation.review_tasks: open until a reviewer decides it.
+    private const string OpenState = "open";
+    private const string DecidedState = "decided";
+
     internal static async Task OpenTaskAsync(NpgsqlConnection connection, Guid postId, PolicyDecision decision, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            """
+            $"""
             insert into moderation.review_tasks (id, post_id, reason, priority, policy_version)
             values ($1, $2, $3, $4, $5)
-            on conflict (post_id) where state = 'open' do nothing
+            on conflict (post_id) where state = '{OpenState}' do nothing
             """, connection);
         command.Parameters.Add(new() { Value = Guid.CreateVersion7() });
         command.Parameters.Add(new() { Value = postId });
@@ -48,9 +53,9 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, Si
     {
         take = Math.Clamp(take, 1, 100);
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             select id, post_id, reason, priority, created_at, count(*) over ()
-            from moderation.review_tasks where state = 'open'
+            from moderation.review_tasks where state = '{OpenState}'
             order by priority desc, created_at, id
             offset $1 limit $2
             """);
@@ -84,7 +89,7 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, Si
 
     public async Task<int> CountOpenAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("select count(*) from moderation.review_tasks where state = 'open'");
+        await using var command = dataSource.CreateCommand($"select count(*) from moderation.review_tasks where state = '{OpenState}'");
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -112,26 +117,26 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, Si
             }
 
             postId = reader.GetGuid(0);
-            if (reader.GetString(1) != "open")
+            if (reader.GetString(1) != OpenState)
             {
                 return new Refusal(ModerationProblems.AlreadyDecided, "Another reviewer decided this task first.");
             }
         }
 
-        var (status, label) = decision == ReviewDecision.Approve ? (PostStatus.Published, "approve") : (PostStatus.Removed, "remove");
+        var (status, label) = decision == ReviewDecision.Approve ? (PostStatus.Published, LabelDecision.Approve) : (PostStatus.Removed, LabelDecision.Remove);
         if (!await PostStore.TransitionAsync(connection, postId, status, [PostStatus.Pending], cancellationToken))
         {
             return new Refusal(ModerationProblems.AlreadyDecided, "The post is no longer pending; it was deleted or decided elsewhere.");
         }
 
         var recorded = await LabelStore.AddHumanLabelAsync(connection, postId, taskId, reviewerId, label, shownBlurred, note, cancellationToken);
-        await using (var command = new NpgsqlCommand("update moderation.review_tasks set state = 'decided', decided_at = now() where id = $1", connection))
+        await using (var command = new NpgsqlCommand($"update moderation.review_tasks set state = '{DecidedState}', decided_at = now() where id = $1", connection))
         {
             command.Parameters.Add(new() { Value = taskId });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await audit.AppendAsync(connection, reviewer, $"review.{label}", "post", postId.ToString(),
+        await audit.AppendAsync(connection, reviewer, $"review.{label.ToDatabase()}", "post", postId.ToString(),
             new { taskId, labelId = recorded.Id, shownBlurred, note }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return recorded;

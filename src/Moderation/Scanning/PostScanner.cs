@@ -43,10 +43,11 @@ public sealed class PostScanner(
     {
         var batch = await outbox.LeaseAsync(OutboxTopics.PostSubmitted, _options.ScanBatchSize,
             TimeSpan.FromSeconds(_options.LeaseSeconds), _owner, cancellationToken);
+        var leased = batch.Count == 0 ? new Dictionary<Guid, Post>() : await posts.GetManyAsync([.. batch.Select(m => m.SubjectId)], cancellationToken);
         int rejected = 0, review = 0, skipped = 0, retried = 0;
         foreach (var message in batch)
         {
-            switch (await ScanAsync(message, cancellationToken))
+            switch (await ScanAsync(message, leased.GetValueOrDefault(message.SubjectId), cancellationToken))
             {
                 case ScanOutcome.Rejected: rejected++; break;
                 case ScanOutcome.Review: review++; break;
@@ -75,9 +76,8 @@ public sealed class PostScanner(
 
     private enum ScanOutcome { Skipped, Rejected, Review, Retry }
 
-    private async Task<ScanOutcome> ScanAsync(OutboxMessage message, CancellationToken cancellationToken)
+    private async Task<ScanOutcome> ScanAsync(OutboxMessage message, Post? post, CancellationToken cancellationToken)
     {
-        var post = await posts.GetAsync(message.SubjectId, cancellationToken);
         if (post is null || post.Status != PostStatus.Pending)
         {
             await CompleteAloneAsync(message, cancellationToken);
@@ -105,7 +105,7 @@ public sealed class PostScanner(
         {
             if (await PostStore.TransitionAsync(connection, post.Id, PostStatus.Rejected, [PostStatus.Pending], cancellationToken))
             {
-                await LabelStore.AddPolicyLabelAsync(connection, post.Id, "reject", decision, cancellationToken);
+                await LabelStore.AddPolicyLabelAsync(connection, post.Id, LabelDecision.Reject, decision, cancellationToken);
                 await audit.AppendAsync(connection, Scanner, "policy.reject", "post", post.Id.ToString(),
                     new { decision.Reason, decision.PolicyVersion }, cancellationToken);
             }

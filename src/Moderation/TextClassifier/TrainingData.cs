@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using AiSocial.Ingest.Database;
+using AiSocial.Moderation.Review;
 using Npgsql;
 
 namespace AiSocial.Moderation.TextClassifier;
@@ -38,12 +40,7 @@ public sealed record TrainingSnapshot(
 internal static class TrainingData
 {
     /// <summary>The binary target for a human decision.</summary>
-    public static bool IsUnsafe(string decision) => decision switch
-    {
-        "approve" => false,
-        "remove" or "reject" => true,
-        _ => throw new InvalidDataException($"Unknown moderation decision '{decision}'."),
-    };
+    public static bool IsUnsafe(LabelDecision decision) => decision is not LabelDecision.Approve;
 
     /// <summary>Whether a post is held out from training, by a hash of its id: stable, and independent of the other rows.</summary>
     public static bool IsHeldOut(Guid postId, int percent)
@@ -96,7 +93,7 @@ internal static class TrainingData
         {
             var text = TextClassifierText.Compose([reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3)]);
-            rows.Add(new TrainingRow(reader.GetGuid(0), text, IsUnsafe(reader.GetString(4)), reader.GetInt64(5),
+            rows.Add(new TrainingRow(reader.GetGuid(0), text, IsUnsafe(DatabaseNames.Parse<LabelDecision>(reader.GetString(4))), reader.GetInt64(5),
                 reader.GetFieldValue<DateTimeOffset>(6)));
         }
 

@@ -18,6 +18,7 @@ public static class Extensions
         builder.AddModeration();
         var services = builder.Services;
         services.AddMigrations(Migrations);
+        services.TryAddSingleton<ExportTelemetry>();
         services.TryAddSingleton<DatasetCatalog>();
         services.TryAddSingleton<DatasetExporter>();
         services.TryAddSingleton<ExportRuns>();

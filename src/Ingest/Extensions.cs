@@ -26,6 +26,7 @@ public static class Extensions
         services.AddOptions<MediaOptions>().BindConfiguration(MediaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IPasswordHasher<Account>, PasswordHasher<Account>>();
+        services.TryAddSingleton<IngestTelemetry>();
         services.TryAddSingleton<AccountRegistry>();
         services.TryAddSingleton<AccessTokens>();
         services.TryAddSingleton<AuditLog>();

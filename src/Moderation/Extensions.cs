@@ -28,6 +28,7 @@ public static class Extensions
         var services = builder.Services;
         services.AddMigrations(Migrations);
         services.AddOptions<ModerationOptions>().BindConfiguration(ModerationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ModerationTelemetry>();
         services.TryAddSingleton<HashBank>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, HashBankCheck>());
         services.TryAddSingleton<PdqBankIndex>();

@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using AiSocial.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AiSocial.AdminConsole.Tests;
 
@@ -18,6 +20,11 @@ public class ConsoleFixture : DatabaseFixture
 
     protected virtual int Nodes => 1;
 
+    /// <summary>Changes to a node's services after the host's own, such as an extra telemetry exporter.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     protected override Task StartAsync()
     {
         var settings = Settings;
@@ -31,6 +38,8 @@ public class ConsoleFixture : DatabaseFixture
                 {
                     host.UseSetting(key, value);
                 }
+
+                host.ConfigureTestServices(ConfigureServices);
             });
             _ = node.Server;
             _nodes.Add(node);

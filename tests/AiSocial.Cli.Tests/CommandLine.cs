@@ -19,7 +19,11 @@ public static class CommandLine
         }
     }
 
-    public static async Task<CommandResult> RunAsync(DatabaseFixture? platform, params string[] arguments)
+    public static Task<CommandResult> RunAsync(DatabaseFixture? platform, params string[] arguments) =>
+        RunAsync(platform, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs the command line with extra environment variables.</summary>
+    public static async Task<CommandResult> RunAsync(DatabaseFixture? platform, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet", [Binary, .. arguments])
         {
@@ -32,6 +36,11 @@ public static class CommandLine
         {
             start.Environment["ConnectionStrings__aisocial"] = platform.ConnectionString;
             start.Environment["Media__Root"] = platform.MediaRoot;
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start)!;

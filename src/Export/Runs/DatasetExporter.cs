@@ -21,7 +21,7 @@ namespace AiSocial.Export.Runs;
 /// output is all there or not there at all. Every run is recorded and audited.
 /// </summary>
 public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog catalog, MediaStore media, AuditLog audit,
-    ILogger<DatasetExporter> logger)
+    ExportTelemetry telemetry, ILogger<DatasetExporter> logger)
 {
     public const string Split = "train";
 
@@ -42,6 +42,8 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
             return new Refusal(ExportProblems.ExportTargetExists, $"{output} already exists and is not empty; choose a new directory.");
         }
 
+        using var activity = ExportTelemetry.Activities.StartActivity("export run");
+        activity?.SetTag("aisocial.dataset", dataset.Name);
         var runId = Guid.CreateVersion7();
         await RecordStartAsync(runId, dataset, actor, output, cancellationToken);
         var staging = $"{output}.partial-{runId:N}";
@@ -56,6 +58,9 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
 
             Directory.Move(staging, output);
             await RecordSuccessAsync(runId, dataset, actor, output, manifest, cancellationToken);
+            var tag = new KeyValuePair<string, object?>("dataset", dataset.Name);
+            telemetry.Rows.Add(manifest.RowsIncluded, tag);
+            telemetry.Bytes.Add(manifest.Files.Sum(file => file.Bytes), tag);
             logger.LogInformation("Exported {Dataset} run {RunId}: {Rows} rows to {Output}", dataset.Name, runId, manifest.RowsIncluded, output);
             return new ExportRun(runId, output, manifest);
         }

@@ -15,7 +15,8 @@ public sealed record SubmittedPost(Post Post, bool Replayed);
 /// the post and its outbox message in one transaction. The same Idempotency-Key with the same request returns the
 /// same post; with a different request it is refused.
 /// </summary>
-public sealed class PostSubmissions(NpgsqlDataSource dataSource, ImageInspector inspector, MediaStore media, PostStore posts)
+public sealed class PostSubmissions(
+    NpgsqlDataSource dataSource, ImageInspector inspector, MediaStore media, PostStore posts, IngestTelemetry telemetry)
 {
     public const int MaxPromptLength = 2000;
     public const int MaxCaptionLength = 2200;
@@ -29,6 +30,7 @@ public sealed class PostSubmissions(NpgsqlDataSource dataSource, ImageInspector 
     public async Task<Outcome<SubmittedPost>> SubmitAsync(Guid authorId, string? idempotencyKey, PostDraft draft, Stream? image,
         CancellationToken cancellationToken)
     {
+        using var activity = IngestTelemetry.Activities.StartActivity("submit post");
         if (CheckIdempotencyKey(idempotencyKey) is { } badKey)
         {
             return badKey;
@@ -103,6 +105,7 @@ public sealed class PostSubmissions(NpgsqlDataSource dataSource, ImageInspector 
             await transaction.CommitAsync(cancellationToken);
         }
 
+        telemetry.PostsSubmitted.Add(1);
         return new SubmittedPost((await posts.GetAsync(postId, cancellationToken))!, Replayed: false);
     }
 

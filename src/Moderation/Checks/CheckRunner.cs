@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace AiSocial.Moderation.Checks;
 
 /// <summary>
@@ -22,6 +24,13 @@ public sealed class CheckRunner(IEnumerable<IPostCheck> checks)
     }
 
     private static async Task<CheckResult> RunOneAsync(IPostCheck check, CheckSubject subject, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = await RunTimedOutOrFailedAsync(check, subject, cancellationToken);
+        return result with { Duration = Stopwatch.GetElapsedTime(started) };
+    }
+
+    private static async Task<CheckResult> RunTimedOutOrFailedAsync(IPostCheck check, CheckSubject subject, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(check.Timeout);

@@ -34,5 +34,8 @@ public interface IPostCheck
 /// <summary>What running a check produced: signals, or the reason it could not run.</summary>
 public sealed record CheckResult(IPostCheck Check, IReadOnlyList<Signal> Signals, string? UnavailableReason)
 {
+    /// <summary>How long the check ran, until it answered, failed or timed out.</summary>
+    public TimeSpan Duration { get; init; }
+
     public bool Available => UnavailableReason is null;
 }

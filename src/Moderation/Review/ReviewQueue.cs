@@ -26,7 +26,8 @@ public sealed record ReviewPage(IReadOnlyList<ReviewItem> Items, int Total);
 /// The human review queue. A decision writes a label, closes the task, moves the post and appends to the audit log,
 /// all in one transaction; a task can be decided once.
 /// </summary>
-public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, SignalStore signals, AccountRegistry accounts, AuditLog audit)
+public sealed class ReviewQueue(
+    NpgsqlDataSource dataSource, PostStore posts, SignalStore signals, AccountRegistry accounts, AuditLog audit, ModerationTelemetry telemetry)
 {
     // A task's state in moderation.review_tasks: open until a reviewer decides it.
     private const string OpenState = "open";
@@ -87,6 +88,16 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, Si
         return new ReviewPage(items, total);
     }
 
+    /// <summary>Open tasks and how long the oldest has waited; synchronous, for metrics read while they are collected.</summary>
+    internal static (long Depth, TimeSpan Oldest) ReadDepth(NpgsqlDataSource dataSource)
+    {
+        using var command = dataSource.CreateCommand(
+            $"select count(*), coalesce(now() - min(created_at), interval '0') from moderation.review_tasks where state = '{OpenState}'");
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetFieldValue<TimeSpan>(1));
+    }
+
     public async Task<int> CountOpenAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"select count(*) from moderation.review_tasks where state = '{OpenState}'");
@@ -139,6 +150,7 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, PostStore posts, Si
         await audit.AppendAsync(connection, reviewer, $"review.{label.ToDatabase()}", "post", postId.ToString(),
             new { taskId, labelId = recorded.Id, shownBlurred, note }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        (label == LabelDecision.Approve ? telemetry.PostsPublished : telemetry.PostsRejected).Add(1, new KeyValuePair<string, object?>("by", "review"));
         return recorded;
     }
 }

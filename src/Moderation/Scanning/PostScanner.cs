@@ -32,6 +32,7 @@ public sealed class PostScanner(
     CheckRunner checks,
     ModerationPolicy policy,
     AuditLog audit,
+    ModerationTelemetry telemetry,
     IOptions<ModerationOptions> options,
     ILogger<PostScanner> logger)
 {
@@ -47,7 +48,21 @@ public sealed class PostScanner(
         int rejected = 0, review = 0, skipped = 0, retried = 0;
         foreach (var message in batch)
         {
-            switch (await ScanAsync(message, leased.GetValueOrDefault(message.SubjectId), cancellationToken))
+            using var activity = ModerationTelemetry.Activities.StartActivity("scan post");
+            activity?.SetTag("aisocial.post.id", message.SubjectId);
+            var outcome = await ScanAsync(message, leased.GetValueOrDefault(message.SubjectId), cancellationToken);
+            activity?.SetTag("aisocial.scan.outcome", outcome.ToString().ToLowerInvariant());
+            if (outcome != ScanOutcome.Skipped)
+            {
+                telemetry.PostsScanned.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString().ToLowerInvariant()));
+            }
+
+            if (outcome == ScanOutcome.Rejected)
+            {
+                telemetry.PostsRejected.Add(1, new KeyValuePair<string, object?>("by", "policy"));
+            }
+
+            switch (outcome)
             {
                 case ScanOutcome.Rejected: rejected++; break;
                 case ScanOutcome.Review: review++; break;
@@ -85,6 +100,12 @@ public sealed class PostScanner(
         }
 
         var results = await RunChecksAsync(post, cancellationToken);
+        foreach (var result in results)
+        {
+            telemetry.CheckDuration.Record(result.Duration.TotalSeconds,
+                new KeyValuePair<string, object?>("check", result.Check.Source), new KeyValuePair<string, object?>("available", result.Available));
+        }
+
         var unavailable = results.Where(r => !r.Available && r.Check.Required).Select(r => r.Check.Source).ToList();
         if (unavailable.Count > 0 && message.Attempts < _options.MaxCheckAttempts)
         {

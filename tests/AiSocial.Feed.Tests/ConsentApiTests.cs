@@ -67,6 +67,25 @@ public sealed class HostEndpointsTests(FeedFixture feed) : IClassFixture<FeedFix
         Assert.Contains("openapi/v1.json", await reference.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("/api/v1/posts", "post", "202 400 401 413 415 422")]
+    [InlineData("/api/v1/accounts", "post", "201 400 409")]
+    [InlineData("/api/v1/sessions", "post", "200 401")]
+    [InlineData("/api/v1/me/consent", "put", "200 400 401")]
+    [InlineData("/api/v1/timelines/public", "get", "200 400")]
+    [InlineData("/api/v1/posts/{id}", "get", "200 404")]
+    public async Task The_OpenAPI_document_lists_every_problem_an_endpoint_answers_with(string path, string method, string statuses)
+    {
+        var openApi = await feed.Client().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var responses = openApi.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
+        Assert.Equal(statuses.Split(' '), responses.EnumerateObject().Select(r => r.Name).Order());
+        foreach (var problem in responses.EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
+        {
+            Assert.True(problem.Value.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path} {problem.Name}");
+        }
+    }
+
     [Fact]
     public async Task Health_reports_unready_when_a_migration_is_missing()
     {

@@ -88,6 +88,28 @@ public sealed partial class LayoutTests
         }
     }
 
+    [GeneratedRegex(@"^\s*(?:[a-z]+\s+)?([A-Za-z]+)\s+→\s+(.*)$", RegexOptions.Multiline)]
+    private static partial Regex ReadmeArrow();
+
+    [Fact]
+    public void The_README_pictures_the_references_as_they_are()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "README.md"));
+        var modules = readme[readme.IndexOf("## Modules", StringComparison.Ordinal)..];
+        var picture = modules[..modules.IndexOf("```", modules.IndexOf("```", StringComparison.Ordinal) + 3, StringComparison.Ordinal)];
+        var pictured = ReadmeArrow().Matches(picture).ToDictionary(
+            m => m.Groups[1].Value,
+            m => Regex.Replace(m.Groups[2].Value, @"\([^)]*\)|nothing.*", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Order().ToArray());
+
+        Assert.Equal(AllowedReferences.Keys.Order(), pictured.Keys.Order());
+        foreach (var (project, allowed) in AllowedReferences)
+        {
+            // Problems is the leaf every project may use; the picture says so once instead of on every line.
+            Assert.Equal(allowed.Where(p => p != "Problems").Order(), pictured[project]);
+        }
+    }
+
     [Fact]
     public void No_file_reaches_into_a_module_its_project_may_not_use()
     {

@@ -10,7 +10,7 @@ using OpenTelemetry.Trace;
 
 namespace AiSocial.Cli;
 
-/// <summary>The platform's services for one command, configured like the hosts (AISOCIAL_DB, Media__Root, …) but not started.</summary>
+/// <summary>The platform's services for one command, configured like the hosts (ConnectionStrings__aisocial, Media__Root, …) but not started.</summary>
 public static class CliHost
 {
     public static IHost Build(bool verbose = false)

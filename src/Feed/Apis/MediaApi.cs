@@ -12,7 +12,8 @@ namespace AiSocial.Feed.Apis;
 public static class MediaApi
 {
     public static RouteHandlerBuilder MapMediaApi(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/media/{sha256}", GetMedia).WithTags("Media");
+        endpoints.MapGet("/media/{sha256}", GetMedia).WithTags("Media")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png", additionalContentTypes: ["image/jpeg", "image/webp", "image/gif"]);
 
     private static async Task<Results<FileStreamHttpResult, NotFoundProblem>> GetMedia(string sha256, ClaimsPrincipal user, HttpResponse response,
         MediaAccess access, MediaStore store, CancellationToken cancellationToken)

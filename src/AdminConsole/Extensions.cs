@@ -2,6 +2,7 @@ using AiSocial.AdminConsole.Account;
 using AiSocial.AdminConsole.Media;
 using AiSocial.Authentication;
 using AiSocial.Moderation;
+using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -80,8 +81,9 @@ public static class Extensions
 
     public static IEndpointRouteBuilder MapConsoleEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapAccountEndpoints();
-        endpoints.MapStaffMedia();
+        var console = endpoints.MapGroup("").CheckTextInput();
+        console.MapAccountEndpoints();
+        console.MapStaffMedia();
         // Prometheus scrapes the platform's meters here; the console is an internal host.
         endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;

@@ -2,6 +2,7 @@ using AiSocial.Authentication;
 using AiSocial.Feed.Apis;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Media;
+using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -29,16 +30,32 @@ public static class Extensions
 
     private static long MaxRequestBytes(MediaOptions media) => media.MaxBytes + 1024 * 1024;
 
+    /// <summary>
+    /// The Feed answers with data, not pages: nothing it sends may run script, load anything or be framed. The API
+    /// reference page is the exception, and may use its own scripts and styles only.
+    /// </summary>
+    public static WebApplication UseFeedContentSecurityPolicy(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/scalar")
+                ? "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+                : "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+            return next(context);
+        });
+        return app;
+    }
+
     public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/", () => TypedResults.Ok(new { name = "AiSocial Feed", api = "/api/v1", docs = "/scalar", openapi = "/openapi/v1.json" }))
             .ExcludeFromDescription();
-        var api = endpoints.MapGroup("/api/v1");
+        var api = endpoints.MapGroup("/api/v1").CheckTextInput();
         api.MapAccountsApi();
         api.MapPostsApi();
         api.MapTimelinesApi();
         api.MapConsentApi();
-        endpoints.MapMediaApi();
+        endpoints.MapMediaApi().CheckTextInput();
         return endpoints;
     }
 }

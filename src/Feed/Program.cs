@@ -7,6 +7,7 @@ builder.AddFeed();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseFeedContentSecurityPolicy();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();

@@ -16,9 +16,11 @@ public sealed record PostForm
     public IFormFile? Image { get; init; }
 
     [Required(ErrorMessage = PostSubmissions.PromptRule), StringLength(PostSubmissions.MaxPromptLength, ErrorMessage = PostSubmissions.PromptRule)]
+    [MultiLineText]
     public string? Prompt { get; init; }
 
     [StringLength(PostSubmissions.MaxCaptionLength, ErrorMessage = PostSubmissions.CaptionRule)]
+    [MultiLineText]
     public string? Caption { get; init; }
 }
 

@@ -38,8 +38,11 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
             errors.Add("handle", HandleRule);
         }
 
-        var displayName = request.DisplayName?.Trim() ?? "";
-        if (displayName.Length is 0 or > MaxDisplayNameLength)
+        if (TextRules.DisplayProblem(request.DisplayName ?? "", multiLine: false, out var displayName) is { } unreadable)
+        {
+            errors.Add("displayName", $"The display name {unreadable}.");
+        }
+        else if (displayName.Length > MaxDisplayNameLength)
         {
             errors.Add("displayName", DisplayNameRule);
         }
@@ -48,6 +51,10 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
         if (password.Length is < MinPasswordLength or > MaxPasswordLength)
         {
             errors.Add("password", PasswordRule);
+        }
+        else if (TextRules.Problem(password, multiLine: false) is { } badPassword)
+        {
+            errors.Add("password", $"The password {badPassword}.");
         }
 
         var thisYear = clock.GetUtcNow().Year;

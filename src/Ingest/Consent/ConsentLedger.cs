@@ -50,6 +50,10 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, AuditLog audit)
         {
             errors.Add("termsVersion", TermsVersionRule);
         }
+        else if (TextRules.Problem(terms, multiLine: false) is { } unreadable)
+        {
+            errors.Add("termsVersion", $"The terms version {unreadable}.");
+        }
 
         if (errors.ToRefusal() is { } invalid)
         {

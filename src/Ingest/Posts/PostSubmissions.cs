@@ -37,8 +37,7 @@ public sealed class PostSubmissions(
         }
 
         var key = idempotencyKey!;
-        var (prompt, caption) = (draft.Prompt?.Trim() ?? "", string.IsNullOrWhiteSpace(draft.Caption) ? null : draft.Caption.Trim());
-        if (CheckDraft(prompt, caption, imageAttached: image is not null) is { } invalid)
+        if (CheckDraft(draft, imageAttached: image is not null, out var prompt, out var caption) is { } invalid)
         {
             return invalid;
         }
@@ -121,17 +120,32 @@ public sealed class PostSubmissions(
             : null;
     }
 
-    private static Refusal? CheckDraft(string prompt, string? caption, bool imageAttached)
+    private static Refusal? CheckDraft(PostDraft draft, bool imageAttached, out string prompt, out string? caption)
     {
         var errors = new ValidationErrors();
-        if (prompt.Length is 0 or > MaxPromptLength)
+        if (TextRules.DisplayProblem(draft.Prompt ?? "", multiLine: true, out prompt) is { } unreadablePrompt)
+        {
+            errors.Add("prompt", string.IsNullOrWhiteSpace(draft.Prompt) ? PromptRule : $"The prompt {unreadablePrompt}.");
+        }
+        else if (prompt.Length > MaxPromptLength)
         {
             errors.Add("prompt", PromptRule);
         }
 
-        if (caption?.Length > MaxCaptionLength)
+        // An empty caption is no caption; one of only invisible characters is refused like any unreadable text.
+        caption = null;
+        if (!string.IsNullOrWhiteSpace(draft.Caption))
         {
-            errors.Add("caption", CaptionRule);
+            if (TextRules.DisplayProblem(draft.Caption, multiLine: true, out var stored) is { } unreadableCaption)
+            {
+                errors.Add("caption", $"The caption {unreadableCaption}.");
+            }
+            else if (stored.Length > MaxCaptionLength)
+            {
+                errors.Add("caption", CaptionRule);
+            }
+
+            caption = stored;
         }
 
         if (!imageAttached)

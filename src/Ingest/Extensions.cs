@@ -29,6 +29,9 @@ public static class Extensions
         services.TryAddSingleton<IngestTelemetry>();
         services.TryAddSingleton<AccountRegistry>();
         services.TryAddSingleton<AccessTokens>();
+        services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<SignIns>();
+        services.TryAddSingleton<StaffSessions>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<ImageInspector>();
         services.TryAddSingleton<MediaStore>();

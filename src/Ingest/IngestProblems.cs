@@ -7,6 +7,8 @@ public static class IngestProblems
 {
     public static readonly Problem InvalidToken = new("invalid-token", 401, "The bearer token is unknown, expired or revoked.");
     public static readonly Problem InvalidCredentials = new("invalid-credentials", 401, "Handle or password is wrong.");
+    public static readonly Problem SignInLocked = new("sign-in-locked", 429, "Too many failed sign-ins; wait before trying again.");
+    public static readonly Problem AccountSuspended = new("account-suspended", 403, "This account is suspended.");
     public static readonly Problem HandleTaken = new("handle-taken", 409, "That handle is taken.");
     public static readonly Problem IdempotencyKeyMissing = new("idempotency-key-missing", 400, "Send an Idempotency-Key header so a retry cannot post twice.");
     public static readonly Problem IdempotencyKeyReused = new("idempotency-key-reused", 422, "This Idempotency-Key was already used for a different request.");

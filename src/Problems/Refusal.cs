@@ -8,6 +8,9 @@ public sealed record Refusal(Problem Problem, string Detail)
     /// <summary>Messages per field, for <see cref="CommonProblems.ValidationFailed"/>.</summary>
     public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 
+    /// <summary>When asking again may succeed (HTTP <c>Retry-After</c>), for refusals that lapse, such as a lock.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>One invalid field.</summary>
     public static Refusal Invalid(string field, string message) => new ValidationErrors().Add(field, message).ToRefusal()!;
 }

@@ -3,13 +3,16 @@ using System.Text.Json.Serialization;
 using AiSocial.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace AiSocial.ServiceDefaults;
@@ -37,6 +40,19 @@ public static class Extensions
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>());
         services.AddHealthChecks();
+        services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxy) =>
+        {
+            // The client's address (sign-in throttling counts it) and whether it came over TLS (Secure cookies). The host
+            // is not taken from a header: AllowedHosts decides which Host a request may name, so redirects stay ours.
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var network in proxy.Value.KnownNetworks)
+            {
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+        });
+        // A Host outside AllowedHosts is refused with an empty 400, which becomes a problem like Kestrel's own refusals.
+        services.Configure<HostFilteringOptions>(hosts => hosts.IncludeFailureMessage = false);
         services.Configure<KestrelServerOptions>(kestrel =>
         {
             kestrel.AddServerHeader = false; // what software answers is nobody's business
@@ -49,6 +65,7 @@ public static class Extensions
     /// <summary>Headers every answer carries, then problem responses for errors.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.Use((context, next) =>
         {
             // Content is served as its declared type, never sniffed; no URL of ours leaks to other sites.

@@ -24,7 +24,11 @@ public abstract class ProblemResult : IResult, IStatusCodeHttpResult, IValueHttp
         }
 
         Value = refusal.ToProblemDetails();
+        RetryAfter = refusal.RetryAfter;
     }
+
+    /// <summary>Sent as the <c>Retry-After</c> header, in whole seconds, when the refusal lapses.</summary>
+    public TimeSpan? RetryAfter { get; }
 
     public ProblemDetails Value { get; }
 
@@ -36,7 +40,15 @@ public abstract class ProblemResult : IResult, IStatusCodeHttpResult, IValueHttp
 
     public string ContentType => ProblemResponses.ContentType;
 
-    public Task ExecuteAsync(HttpContext httpContext) => ProblemResponses.WriteAsync(httpContext, Value);
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        if (RetryAfter is { } wait)
+        {
+            httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return ProblemResponses.WriteAsync(httpContext, Value);
+    }
 
     private protected static void Describe(EndpointBuilder builder, int status) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(status,
@@ -64,6 +76,17 @@ public sealed class UnauthorizedProblem(Refusal refusal) : ProblemResult(StatusC
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status401Unauthorized);
+}
+
+/// <summary>403: signed in, or the credentials are right, but this is not allowed (a missing role, a suspended account).</summary>
+public sealed class ForbiddenProblem(Refusal refusal) : ProblemResult(StatusCodes.Status403Forbidden, refusal), IEndpointMetadataProvider
+{
+    public ForbiddenProblem(Problem problem, string detail)
+        : this(new Refusal(problem, detail))
+    {
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status403Forbidden);
 }
 
 /// <summary>404: nothing there, or nothing the caller may see.</summary>
@@ -121,4 +144,10 @@ public sealed class UnprocessableProblem(Refusal refusal)
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status422UnprocessableEntity);
+}
+
+/// <summary>429: too many attempts; <c>Retry-After</c> says when to try again.</summary>
+public sealed class TooManyRequestsProblem(Refusal refusal) : ProblemResult(StatusCodes.Status429TooManyRequests, refusal), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status429TooManyRequests);
 }

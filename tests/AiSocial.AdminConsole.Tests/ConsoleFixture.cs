@@ -57,6 +57,10 @@ public class ConsoleFixture : DatabaseFixture
     }
 
     /// <summary>A browser-like client: keeps cookies, does not follow redirects (tests look at them).</summary>
+    /// <summary>A client that keeps no cookies and follows no redirects: each request carries only what the test gives it.</summary>
+    public HttpClient Client(int node = 0) =>
+        _nodes[node].CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+
     public HttpClient Browser(int node = 0) =>
         _nodes[node].CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 

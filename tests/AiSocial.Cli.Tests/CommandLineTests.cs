@@ -122,4 +122,25 @@ public sealed class CommandLineTests(PlatformFixture platform) : IClassFixture<P
         Assert.Contains("ConnectionStrings:aisocial is not set", result.Error);
         Assert.DoesNotContain("   at ", result.Error);
     }
+
+    [Fact]
+    public async Task An_admin_takes_a_role_away_and_suspends_an_account_from_the_command_line_and_both_are_audited()
+    {
+        var moderator = await platform.CreateAccountAsync(Ingest.Accounts.Roles.Moderator, Ingest.Accounts.Roles.User);
+
+        var revoke = await CommandLine.RunAsync(platform, "accounts", "revoke", moderator.Handle, "moderator");
+        var suspend = await CommandLine.RunAsync(platform, "accounts", "suspend", moderator.Handle, "--reason", "shared their password");
+        var again = await CommandLine.RunAsync(platform, "accounts", "suspend", moderator.Handle, "--reason", "twice");
+        var unknown = await CommandLine.RunAsync(platform, "accounts", "grant", "no_such_person", "admin");
+
+        Assert.True(revoke.ExitCode == 0, revoke.Error);
+        Assert.True(suspend.ExitCode == 0, suspend.Error);
+        Assert.Equal((2, 2), (again.ExitCode, unknown.ExitCode));
+        Assert.StartsWith("error: ", again.Error);
+        Assert.Equal(["user"], await platform.ScalarAsync<string[]>("select array_agg(role) from ingest.account_roles where account_id = $1", moderator.Id));
+        Assert.True(await platform.ScalarAsync<bool>("select suspended_at is not null from ingest.accounts where id = $1", moderator.Id));
+        Assert.Equal(2L, await platform.ScalarAsync<long>(
+            "select count(*) from ingest.audit_log where subject_id = $1 and action in ('account.roles.remove', 'account.suspend') and actor like 'cli:%'",
+            moderator.Id.ToString()));
+    }
 }

@@ -70,7 +70,7 @@ public sealed class HostEndpointsTests(FeedFixture feed) : IClassFixture<FeedFix
     [Theory]
     [InlineData("/api/v1/posts", "post", "202 400 401 413 415 422")]
     [InlineData("/api/v1/accounts", "post", "201 400 409")]
-    [InlineData("/api/v1/sessions", "post", "200 401")]
+    [InlineData("/api/v1/sessions", "post", "200 401 403 429")]
     [InlineData("/api/v1/me/consent", "put", "200 400 401")]
     [InlineData("/api/v1/timelines/public", "get", "200 400")]
     [InlineData("/api/v1/posts/{id}", "get", "200 404")]

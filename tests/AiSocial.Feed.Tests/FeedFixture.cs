@@ -16,7 +16,7 @@ namespace AiSocial.Feed.Tests;
 /// The Feed host on a real Kestrel server on a free loopback port (so limits and rejections are the server's own), on
 /// this class's own database and media root.
 /// </summary>
-public sealed class FeedFixture : DatabaseFixture
+public class FeedFixture : DatabaseFixture
 {
     private WebApplicationFactory<Program>? _factory;
     private IHost? _worker;
@@ -29,9 +29,15 @@ public sealed class FeedFixture : DatabaseFixture
     /// </summary>
     public IServiceProvider Worker => _worker!.Services;
 
+    /// <summary>Changes to the settings of this class's Feed (and worker) before they start.</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
     protected override Task StartAsync()
     {
         var settings = Settings;
+        Configure(settings);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseEnvironment("Testing");

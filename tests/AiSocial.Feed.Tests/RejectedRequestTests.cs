@@ -48,6 +48,16 @@ public sealed class RejectedRequestTests(FeedFixture feed) : IClassFixture<FeedF
     }
 
     [Fact]
+    public async Task A_Host_this_server_does_not_answer_for_is_refused_with_a_problem()
+    {
+        var (status, head, body) = await SendRawAsync(Encoding.ASCII.GetBytes("GET /health HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"));
+
+        Assert.Equal(400, status);
+        Assert.Contains("Content-Type: application/problem+json", head);
+        Assert.Equal("malformed-request", JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Answers_of_the_application_itself_go_through_unchanged()
     {
         var (status, head, body) = await SendRawAsync(Encoding.ASCII.GetBytes("GET /api/v1/posts/00000000-0000-0000-0000-000000000000 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));

@@ -16,8 +16,15 @@ public static class AccountEndpoints
         return endpoints;
     }
 
-    private static async Task<RedirectHttpResult> SignOut(HttpContext context, AuditLog audit, [Microsoft.AspNetCore.Mvc.FromForm] string? reason)
+    private static async Task<RedirectHttpResult> SignOut(HttpContext context, AuditLog audit, StaffSessions sessions,
+        [Microsoft.AspNetCore.Mvc.FromForm] string? reason)
     {
+        // Ended on the server first: a copy of the cookie kept anywhere is worthless from now on.
+        if (context.User.SessionId() is { } session)
+        {
+            await sessions.EndAsync(session, "signed out", context.RequestAborted);
+        }
+
         await audit.AppendAsync(context.User.ToActor(), "staff.signout", "account", context.User.AccountId().ToString(), new { reason },
             context.RequestAborted);
 

@@ -53,8 +53,14 @@ public sealed class DemoSeed(
             // The demo's own inputs are valid: a refusal here is a bug, and Value throws with its reason.
             var account = await accounts.FindByHandleAsync(demo.Handle, cancellationToken)
                 ?? (await accounts.RegisterAsync(new NewAccount(demo.Handle, demo.DisplayName, demo.Password, 1990), [demo.Role], cancellationToken)).Value;
-            await accounts.GrantRolesAsync(account.Id, [demo.Role], cancellationToken);
-            if (await accounts.SetPasswordAsync(account.Id, demo.Password, cancellationToken) is { } refused)
+            if (await accounts.GrantRolesAsync(Actor.System("seed"), account.Id, [demo.Role], cancellationToken) is { } ungranted)
+            {
+                throw new InvalidOperationException($"The demo role of {demo.Handle} was refused: {ungranted.Detail}");
+            }
+
+            // Setting a password ends the account's sessions: only when it is not the kept one already.
+            if (await accounts.VerifyPasswordAsync(demo.Handle, demo.Password, cancellationToken) is null
+                && await accounts.SetPasswordAsync(account.Id, demo.Password, cancellationToken) is { } refused)
             {
                 throw new InvalidOperationException($"The demo password of {demo.Handle} was refused: {refused.Detail}");
             }

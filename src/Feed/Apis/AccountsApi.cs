@@ -57,15 +57,21 @@ public static class AccountsApi
         return TypedResults.Created($"/api/v1/accounts/{account.Handle}", new SignUpResponse(account.Id, account.Handle, token.Token, token.ExpiresAt));
     }
 
-    private static async Task<Results<Ok<SessionResponse>, UnauthorizedProblem>> SignIn(SignInRequest request, AccountRegistry accounts,
-        AccessTokens tokens, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<SessionResponse>, UnauthorizedProblem, ForbiddenProblem, TooManyRequestsProblem>> SignIn(
+        SignInRequest request, HttpContext http, SignIns signIns, AccessTokens tokens, CancellationToken cancellationToken)
     {
-        if (await accounts.VerifyPasswordAsync(request.Handle, request.Password, cancellationToken) is not { } account)
+        var signedIn = await signIns.SignInAsync(request.Handle, request.Password, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        if (signedIn.Refusal is { } refusal)
         {
-            return new UnauthorizedProblem(IngestProblems.InvalidCredentials, "Handle or password is wrong.");
+            return refusal.Problem.Status switch
+            {
+                StatusCodes.Status429TooManyRequests => new TooManyRequestsProblem(refusal),
+                StatusCodes.Status403Forbidden => new ForbiddenProblem(refusal),
+                _ => new UnauthorizedProblem(refusal),
+            };
         }
 
-        var token = await tokens.IssueAsync(account.Id, cancellationToken);
+        var token = await tokens.IssueAsync(signedIn.Value.Id, cancellationToken);
         return TypedResults.Ok(new SessionResponse(token.Token, token.ExpiresAt));
     }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AiSocial.Ingest.Audit;
 using AiSocial.Problems;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
@@ -6,7 +7,7 @@ using Npgsql;
 namespace AiSocial.Ingest.Accounts;
 
 /// <summary>Creates accounts and checks credentials. Passwords are kept only as ASP.NET Core Identity hashes.</summary>
-public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswordHasher<Account> passwordHasher, TimeProvider clock)
+public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswordHasher<Account> passwordHasher, AuditLog audit, TimeProvider clock)
 {
     public const int MinimumAge = 13;
     public const int MinPasswordLength = 10;
@@ -78,15 +79,16 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
         }
 
         var account = new Account(Guid.CreateVersion7(), NormalizeHandle(handle), displayName, request.BirthYear!.Value,
-            roles.Distinct().Order().ToList(), clock.GetUtcNow());
+            roles.Distinct().Order().ToList(), clock.GetUtcNow())
+        { SecurityStamp = Guid.NewGuid() };
         var hash = passwordHasher.HashPassword(account, password);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand(
             """
-            insert into ingest.accounts (id, handle, display_name, birth_year, password_hash, created_at)
-            values ($1, $2, $3, $4, $5, $6)
+            insert into ingest.accounts (id, handle, display_name, birth_year, password_hash, created_at, security_stamp)
+            values ($1, $2, $3, $4, $5, $6, $7)
             on conflict (handle) do nothing
             """, connection))
         {
@@ -96,6 +98,7 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
             command.Parameters.Add(new() { Value = account.BirthYear });
             command.Parameters.Add(new() { Value = hash });
             command.Parameters.Add(new() { Value = account.CreatedAt });
+            command.Parameters.Add(new() { Value = account.SecurityStamp });
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 return new Refusal(IngestProblems.HandleTaken, $"The handle '{account.Handle}' is taken.");
@@ -107,10 +110,94 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
         return account;
     }
 
-    public async Task GrantRolesAsync(Guid accountId, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    /// <summary>Gives the account these roles (audited); they show in sessions started from now on.</summary>
+    public async Task<Refusal?> GrantRolesAsync(Actor actor, Guid accountId, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    {
+        if (roles.FirstOrDefault(r => !Roles.All.Contains(r)) is { } unknown)
+        {
+            return Refusal.Invalid("roles", $"Unknown role '{unknown}'; roles are {string.Join(", ", Roles.All)}.");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await InsertRolesAsync(connection, accountId, roles, cancellationToken) > 0)
+        {
+            await audit.AppendAsync(connection, actor, "account.roles.grant", "account", accountId.ToString(), new { roles }, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    /// <summary>
+    /// Takes roles away (audited). Bearer tokens lose them on their next request; console sessions end, because the
+    /// account's security stamp changes.
+    /// </summary>
+    public async Task<Refusal?> RemoveRolesAsync(Actor actor, Guid accountId, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await InsertRolesAsync(connection, accountId, roles, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand("delete from ingest.account_roles where account_id = $1 and role = any($2)", connection))
+        {
+            command.Parameters.Add(new() { Value = accountId });
+            command.Parameters.Add(new() { Value = roles.ToArray() });
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return new Refusal(CommonProblems.NotFound, "The account has none of those roles (or there is no such account).");
+            }
+        }
+
+        await RenewStampAsync(connection, accountId, cancellationToken);
+        await audit.AppendAsync(connection, actor, "account.roles.remove", "account", accountId.ToString(), new { roles }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    /// <summary>Suspends the account (audited): it cannot sign in, and its tokens and console sessions stop working at once.</summary>
+    public async Task<Refusal?> SuspendAsync(Actor actor, Guid accountId, string reason, CancellationToken cancellationToken) =>
+        await SetSuspensionAsync(actor, accountId, reason, cancellationToken);
+
+    /// <summary>Lifts a suspension (audited); the person signs in again.</summary>
+    public async Task<Refusal?> ReinstateAsync(Actor actor, Guid accountId, CancellationToken cancellationToken) =>
+        await SetSuspensionAsync(actor, accountId, null, cancellationToken);
+
+    private async Task<Refusal?> SetSuspensionAsync(Actor actor, Guid accountId, string? reason, CancellationToken cancellationToken)
+    {
+        if (reason is not null && (string.IsNullOrWhiteSpace(reason) || TextRules.Problem(reason, multiLine: false) is not null))
+        {
+            return Refusal.Invalid("reason", "Say why the account is suspended, in one line of text.");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            """
+            update ingest.accounts set suspended_at = case when $2::text is null then null else now() end, suspended_reason = $2,
+                security_stamp = gen_random_uuid()
+            where id = $1 and (suspended_at is null) = ($2::text is not null)
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = accountId });
+            command.Parameters.Add(new() { Value = (object?)reason?.Trim() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return new Refusal(CommonProblems.Conflict, reason is null
+                    ? "The account is not suspended (or there is no such account)."
+                    : "The account is already suspended (or there is no such account).");
+            }
+        }
+
+        await audit.AppendAsync(connection, actor, reason is null ? "account.reinstate" : "account.suspend", "account", accountId.ToString(),
+            new { reason }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    private static async Task RenewStampAsync(NpgsqlConnection connection, Guid accountId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("update ingest.accounts set security_stamp = gen_random_uuid() where id = $1", connection);
+        command.Parameters.Add(new() { Value = accountId });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Sets a new password; refused (and nothing changed) when it is too short or long, or there is no such account.</summary>
@@ -126,11 +213,19 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
             return new Refusal(CommonProblems.NotFound, "No such account.");
         }
 
-        await using var command = dataSource.CreateCommand("update ingest.accounts set password_hash = $2 where id = $1");
-        command.Parameters.Add(new() { Value = accountId });
-        command.Parameters.Add(new() { Value = passwordHasher.HashPassword(account, password) });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        // A new password ends the sessions started with the old one.
+        await StoreHashAsync(account, password, renewStamp: true, cancellationToken);
         return null;
+    }
+
+    private async Task StoreHashAsync(Account account, string password, bool renewStamp, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "update ingest.accounts set password_hash = $2, security_stamp = case when $3 then gen_random_uuid() else security_stamp end where id = $1");
+        command.Parameters.Add(new() { Value = account.Id });
+        command.Parameters.Add(new() { Value = passwordHasher.HashPassword(account, password) });
+        command.Parameters.Add(new() { Value = renewStamp });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>The account if the password matches; null otherwise, in about the same time either way.</summary>
@@ -145,7 +240,8 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
 
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            await SetPasswordAsync(found.Account.Id, password!, cancellationToken);
+            // The same password in a stronger hash: nothing about the account changed, so its sessions stay.
+            await StoreHashAsync(found.Account, password!, renewStamp: false, cancellationToken);
         }
 
         return found.Account;
@@ -168,7 +264,7 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
             $"""
             {SelectAccount}
             join ingest.access_tokens t on t.account_id = a.id
-            where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()
+            where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now() and a.suspended_at is null
             group by a.id
             """);
         command.Parameters.Add(new() { Value = tokenHash });
@@ -178,7 +274,7 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
     private const string SelectAccount =
         """
         select a.id, a.handle, a.display_name, a.birth_year, a.created_at, a.password_hash,
-               coalesce(array_agg(r.role order by r.role) filter (where r.role is not null), '{}')
+               coalesce(array_agg(r.role order by r.role) filter (where r.role is not null), '{}'), a.security_stamp, a.suspended_at is not null
         from ingest.accounts a left join ingest.account_roles r on r.account_id = a.id
         """;
 
@@ -200,16 +296,21 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
         }
 
         var account = new Account(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
-            reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(4));
+            reader.GetFieldValue<string[]>(6), reader.GetFieldValue<DateTimeOffset>(4))
+        {
+            SecurityStamp = reader.GetGuid(7),
+            Suspended = reader.GetBoolean(8),
+        };
         return new AccountWithHash(account, reader.GetString(5));
     }
 
-    private static async Task InsertRolesAsync(NpgsqlConnection connection, Guid accountId, IReadOnlyCollection<string> roles, CancellationToken cancellationToken)
+    private static async Task<int> InsertRolesAsync(NpgsqlConnection connection, Guid accountId, IReadOnlyCollection<string> roles,
+        CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "insert into ingest.account_roles (account_id, role) select $1, unnest($2::text[]) on conflict do nothing", connection);
         command.Parameters.Add(new() { Value = accountId });
         command.Parameters.Add(new() { Value = roles.ToArray() });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

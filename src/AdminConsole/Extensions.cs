@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Npgsql;
@@ -25,6 +26,7 @@ public static class Extensions
     {
         var services = builder.Services;
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddTransient<MediaSweepJob>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -75,6 +77,7 @@ public static class Extensions
                 store.ProvisionSchema();
             });
             quartz.AddModerationJobs();
+            quartz.AddMediaSweep();
         });
         builder.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         services.AddOptions<QuartzHostedServiceOptions>().Configure<IOptions<ConsoleOptions>>((hosted, console) =>

@@ -60,14 +60,25 @@ public sealed class ImageModels(NsfwClassifier nsfw, OcrEngine ocr, ImageInspect
             return new ImageCheckLine(file.ToString(), Error: refusal.Detail, Code: refusal.Problem.Code);
         }
 
+        // Checked as uploads are; the models then read the file itself, and the hash printed is the file's, as hash banks know it.
         var image = inspection.Value;
-        using var decoded = ModelImages.Decode(image.Bytes);
+        byte[] original;
+        try
+        {
+            original = await File.ReadAllBytesAsync(file.FullName, cancellationToken);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return new ImageCheckLine(file.ToString(), Error: exception.Message, Code: "file-unreadable");
+        }
+
+        using var decoded = ModelImages.Decode(original);
         var pdq = PdqHasher.Compute(decoded);
         var scores = nsfw.Classify(decoded);
         var text = ocr.Read(decoded, cancellationToken);
         return new ImageCheckLine(
             file.ToString(),
-            image.Sha256,
+            image.UploadSha256,
             image.Width,
             image.Height,
             new PdqLine(pdq.Hash.ToHex(), pdq.Quality),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AiSocial.Cli.Demo;
 using AiSocial.Ingest.Database;
+using AiSocial.Ingest.Media;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AiSocial.Cli;
@@ -17,6 +18,25 @@ public static class PlatformCommands
             return 0;
         }));
         return command;
+    }
+
+    public static Command Media()
+    {
+        var sweep = new Command("sweep",
+            "Remove media files no row refers to: temporaries of failed uploads and unreferenced files older than Media:StrayFileGrace.");
+        sweep.SetAction((_, cancellationToken) => CliHost.RunAsync(async services =>
+        {
+            var result = await services.GetRequiredService<MediaSweeper>().SweepAsync(cancellationToken);
+            Console.WriteLine($"Removed {result.TemporariesRemoved} temporary and {result.UnreferencedRemoved} unreferenced file(s); kept {result.FilesKept}.");
+            if (result.RowsWithoutFile > 0)
+            {
+                await Console.Error.WriteLineAsync($"warning: {result.RowsWithoutFile} media row(s) have no file; restore them from a backup of the media root.");
+                return 1;
+            }
+
+            return 0;
+        }));
+        return new Command("media", "Look after the media root.") { sweep };
     }
 
     public static Command Seed()

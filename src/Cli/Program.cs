@@ -4,6 +4,7 @@ using AiSocial.Cli;
 var root = new RootCommand("AiSocial operator and ML-engineer commands. Run through ./aisocial, which sets up the database for you.");
 root.Subcommands.Add(PlatformCommands.Migrate());
 root.Subcommands.Add(PlatformCommands.Seed());
+root.Subcommands.Add(PlatformCommands.Media());
 root.Subcommands.Add(PlatformCommands.DemoAccounts());
 root.Subcommands.Add(ExportCommands.Create());
 root.Subcommands.Add(ModelCommands.Create());

@@ -35,6 +35,7 @@ public static class Extensions
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<ImageInspector>();
         services.TryAddSingleton<MediaStore>();
+        services.TryAddSingleton<MediaSweeper>();
         services.TryAddSingleton<MediaAccess>();
         services.TryAddSingleton<PostStore>();
         services.TryAddSingleton<PostSubmissions>();

@@ -14,7 +14,11 @@ public sealed class IngestTelemetry
     {
         var meter = meters.Create(Name);
         PostsSubmitted = meter.CreateCounter<long>("aisocial.posts.submitted", "{post}", "Posts accepted and waiting for their checks (retries not counted).");
+        DecodesInProgress = meter.CreateUpDownCounter<long>("aisocial.media.decodes_in_progress", "{image}",
+            "Uploaded images being decoded and re-encoded now; at most Media:MaxConcurrentDecodes per process.");
     }
 
     public Counter<long> PostsSubmitted { get; }
+
+    public UpDownCounter<long> DecodesInProgress { get; }
 }

@@ -143,4 +143,19 @@ public sealed class CommandLineTests(PlatformFixture platform) : IClassFixture<P
             "select count(*) from ingest.audit_log where subject_id = $1 and action in ('account.roles.remove', 'account.suspend') and actor like 'cli:%'",
             moderator.Id.ToString()));
     }
+
+    [Fact]
+    public async Task Media_sweep_removes_an_old_file_no_row_refers_to_and_says_what_it_did()
+    {
+        var orphan = Path.Combine(platform.MediaRoot, "ab", "cd", "abcd" + new string('0', 60));
+        Directory.CreateDirectory(Path.GetDirectoryName(orphan)!);
+        await File.WriteAllBytesAsync(orphan, TestImages.Png());
+        File.SetLastWriteTimeUtc(orphan, DateTime.UtcNow.AddDays(-1));
+
+        var result = await CommandLine.RunAsync(platform, "media", "sweep");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("Removed 0 temporary and 1 unreferenced file(s)", result.Output);
+        Assert.False(File.Exists(orphan));
+    }
 }

@@ -70,7 +70,9 @@ public sealed class TimelineAndMediaApiTests(FeedFixture feed) : IClassFixture<F
         var response = await feed.Client().GetAsync($"/media/{post.Media.Sha256}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(image, await response.Content.ReadAsByteArrayAsync());
+        var served = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(post.Media.Sha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(served)));
+        Assert.Equal(0, TestImages.MaxChannelDifference(image, served));
         Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("immutable", response.Headers.CacheControl!.ToString());
         Assert.Equal($"\"{post.Media.Sha256}\"", response.Headers.ETag!.Tag);

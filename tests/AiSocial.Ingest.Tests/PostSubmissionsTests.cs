@@ -13,6 +13,8 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
     private Task<Outcome<SubmittedPost>> SubmitAsync(Guid author, string key, byte[] image, string prompt = "a red fox", string? caption = null) =>
         Submissions.SubmitAsync(author, key, new PostDraft(prompt, caption), new MemoryStream(image), default);
 
+    private static string Sha256Of(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
     [Fact]
     public async Task Stores_the_post_pending_with_its_image_by_hash_and_an_outbox_message()
     {
@@ -25,8 +27,10 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
         Assert.False(submitted.Replayed);
         Assert.Equal(PostStatus.Pending, post.Status);
         Assert.Equal(("a red fox", "my fox"), (post.Prompt, post.Caption));
-        Assert.Equal(new PostMedia(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image)), "image/png", 90, 60), post.Media);
-        Assert.Equal(image, await File.ReadAllBytesAsync(platform.Get<MediaStore>().PathFor(post.Media.Sha256)));
+        var stored = await File.ReadAllBytesAsync(platform.Get<MediaStore>().PathFor(post.Media.Sha256));
+        Assert.Equal(new PostMedia(Sha256Of(stored), "image/png", 90, 60), post.Media);
+        Assert.Equal(Sha256Of(image), post.UploadSha256);
+        Assert.Equal(0, TestImages.MaxChannelDifference(image, stored));
         Assert.Equal(OutboxTopics.PostSubmitted, await platform.ScalarAsync<string>(
             "select topic from ingest.outbox where subject_id = $1 and completed_at is null", post.Id));
     }
@@ -58,6 +62,32 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
 
         Assert.Equal(IngestProblems.IdempotencyKeyReused, differentImage.Problem);
         Assert.Equal(IngestProblems.IdempotencyKeyReused, differentPrompt.Problem);
+        Assert.Equal(before, await platform.StoredAsync());
+    }
+
+    [Fact]
+    public async Task One_key_sent_at_once_with_different_images_stores_one_post_and_one_file()
+    {
+        var author = await platform.CreateAccountAsync();
+        var before = await platform.StoredAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            Task.Run(() => SubmitAsync(author.Id, "raced-key", TestImages.Png(seed: 100 + i)))));
+
+        var accepted = Assert.Single(results, r => r.Refusal is null);
+        Assert.All(results.Where(r => r.Refusal is not null), r => Assert.Equal(IngestProblems.IdempotencyKeyReused, r.Refusal!.Problem));
+        Assert.Equal((before.Posts + 1, before.Media + 1, before.Outbox + 1, before.Files + 1), await platform.StoredAsync());
+        Assert.True(File.Exists(platform.Get<MediaStore>().PathFor(accepted.Value.Post.Media.Sha256)));
+    }
+
+    [Fact]
+    public async Task A_submission_the_database_turns_down_leaves_no_file()
+    {
+        var before = await platform.StoredAsync();
+
+        // No such author: the insert fails on its foreign key after the image was checked and written aside.
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => SubmitAsync(Guid.NewGuid(), "orphan", TestImages.Png(seed: 18)));
+
         Assert.Equal(before, await platform.StoredAsync());
     }
 

@@ -58,6 +58,79 @@ public static class TestImages
         return edited;
     }
 
+    /// <summary>A one-pixel GIF89a (white, from a two-colour palette), the smallest animation-capable file there is.</summary>
+    public static byte[] Gif =>
+    [
+        .. "GIF89a"u8, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00,
+        0x2C, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B,
+    ];
+
+    /// <summary>The image's pixels as 8-bit RGBA, unpremultiplied, in sRGB: what two encodings of one picture share.</summary>
+    public static (int Width, int Height, byte[] Rgba) Pixels(byte[] image)
+    {
+        using var codec = SKCodec.Create(new SKMemoryStream(image)) ?? throw new InvalidDataException("Not an image.");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul, SKColorSpace.CreateSrgb());
+        using var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        return result == SKCodecResult.Success ? (info.Width, info.Height, bitmap.Bytes) : throw new InvalidDataException($"Cannot decode: {result}.");
+    }
+
+    /// <summary>The largest difference of any channel of any pixel between two same-sized images.</summary>
+    public static int MaxChannelDifference(byte[] first, byte[] second)
+    {
+        var (a, b) = (Pixels(first), Pixels(second));
+        if ((a.Width, a.Height) != (b.Width, b.Height))
+        {
+            throw new InvalidDataException($"{a.Width}×{a.Height} and {b.Width}×{b.Height} cannot be compared.");
+        }
+
+        return a.Rgba.Zip(b.Rgba, (x, y) => Math.Abs(x - y)).Max();
+    }
+
+    /// <summary>A PNG with an extra chunk (such as <c>tEXt</c>) inserted before its end.</summary>
+    public static byte[] WithPngChunk(byte[] png, string type, byte[] data)
+    {
+        var chunk = new List<byte>();
+        AddChunk(chunk, type, data);
+        var end = png.Length - 12; // IEND is the last 12 bytes
+        return [.. png[..end], .. chunk, .. png[end..]];
+    }
+
+    /// <summary>A JPEG carrying an EXIF block whose only entry is the orientation tag (1–8), inserted after the start marker.</summary>
+    public static byte[] WithExifOrientation(byte[] jpeg, int orientation)
+    {
+        byte[] tiff =
+        [
+            (byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, // little-endian TIFF header, first IFD at offset 8
+            1, 0, // one entry
+            0x12, 0x01, 3, 0, 1, 0, 0, 0, (byte)orientation, 0, 0, 0, // tag 0x0112 Orientation, SHORT, count 1, value
+            0, 0, 0, 0, // no next IFD
+        ];
+        byte[] payload = [.. "Exif\0\0"u8, .. tiff];
+        var length = payload.Length + 2;
+        return [.. jpeg[..2], 0xFF, 0xE1, (byte)(length >> 8), (byte)length, .. payload, .. jpeg[2..]];
+    }
+
+    /// <summary>An image with one colour per quadrant (red, green / blue, white), so a rotation or flip shows.</summary>
+    public static byte[] Quadrants(int width, int height, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
+    {
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            using var paint = new SKPaint();
+            (SKColor Colour, int X, int Y)[] quadrants = [(SKColors.Red, 0, 0), (SKColors.Lime, 1, 0), (SKColors.Blue, 0, 1), (SKColors.White, 1, 1)];
+            foreach (var (colour, x, y) in quadrants)
+            {
+                paint.Color = colour;
+                canvas.DrawRect(x * width / 2f, y * height / 2f, width / 2f, height / 2f, paint);
+            }
+        }
+
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(format, 95);
+        return data.ToArray();
+    }
+
     private static byte[] Encode(int width, int height, int seed, SKEncodedImageFormat format)
     {
         var random = new Random(seed);

@@ -11,7 +11,7 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
     internal const string SelectPost =
         """
         select p.id, a.id, a.handle, a.display_name, m.sha256, m.content_type, m.width, m.height,
-               p.prompt, p.caption, p.status, p.created_at, p.published_at
+               p.prompt, p.caption, p.status, p.created_at, p.published_at, p.upload_sha256
         from ingest.posts p
         join ingest.accounts a on a.id = p.author_id
         join ingest.media m on m.sha256 = p.media_sha256
@@ -94,6 +94,7 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
                 reader.GetGuid(0),
                 new PostAuthor(reader.GetGuid(1), reader.GetString(2), reader.GetString(3)),
                 new PostMedia(reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetInt32(7)),
+                reader.GetString(13),
                 reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
                 DatabaseNames.Parse<PostStatus>(reader.GetString(10)),

@@ -11,8 +11,9 @@ namespace AiSocial.Ingest.Posts;
 public sealed record SubmittedPost(Post Post, bool Replayed);
 
 /// <summary>
-/// Accepts a new post: validates everything before storing anything, stores the image content-addressed, then writes
-/// the post and its outbox message in one transaction. The same Idempotency-Key with the same request returns the
+/// Accepts a new post: validates everything before storing anything, then writes the post and its outbox message in
+/// one transaction, inside which the re-encoded image takes its content-addressed place; a refused or failed post
+/// leaves no file behind. The same Idempotency-Key with the same request returns the
 /// same post; with a different request it is refused.
 /// </summary>
 public sealed class PostSubmissions(
@@ -49,7 +50,7 @@ public sealed class PostSubmissions(
         }
 
         var inspected = inspection.Value;
-        var fingerprint = Fingerprint(prompt, caption, inspected.Sha256);
+        var fingerprint = Fingerprint(prompt, caption, inspected.UploadSha256);
 
         var earlier = await FindByKeyAsync(authorId, key, cancellationToken);
         if (earlier is not null)
@@ -57,8 +58,8 @@ public sealed class PostSubmissions(
             return await ReplayAsync(earlier.Value, fingerprint, cancellationToken);
         }
 
-        await media.SaveAsync(inspected, cancellationToken);
-
+        // Written under a temporary name first; it takes its place only in the transaction that records it.
+        using var staged = await media.StageAsync(inspected, cancellationToken);
         var postId = Guid.CreateVersion7();
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
@@ -79,21 +80,22 @@ public sealed class PostSubmissions(
 
             await using (var command = new NpgsqlCommand(
                 """
-                insert into ingest.posts (id, author_id, media_sha256, prompt, caption, idempotency_key, request_fingerprint)
-                values ($1, $2, $3, $4, $5, $6, $7)
+                insert into ingest.posts (id, author_id, media_sha256, upload_sha256, prompt, caption, idempotency_key, request_fingerprint)
+                values ($1, $2, $3, $4, $5, $6, $7, $8)
                 on conflict (author_id, idempotency_key) do nothing
                 """, connection))
             {
                 command.Parameters.Add(new() { Value = postId });
                 command.Parameters.Add(new() { Value = authorId });
                 command.Parameters.Add(new() { Value = inspected.Sha256 });
+                command.Parameters.Add(new() { Value = inspected.UploadSha256 });
                 command.Parameters.Add(new() { Value = prompt });
                 command.Parameters.Add(new() { Value = (object?)caption ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 command.Parameters.Add(new() { Value = key });
                 command.Parameters.Add(new() { Value = fingerprint });
                 if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
                 {
-                    // A concurrent request with the same key won the race; answer as its retry.
+                    // A concurrent request with the same key won the race; answer as its retry. The staged file goes.
                     await transaction.RollbackAsync(cancellationToken);
                     var winner = await FindByKeyAsync(authorId, key, cancellationToken);
                     return await ReplayAsync(winner!.Value, fingerprint, cancellationToken);
@@ -101,6 +103,7 @@ public sealed class PostSubmissions(
             }
 
             await OutboxQueue.EnqueueAsync(connection, OutboxTopics.PostSubmitted, postId, cancellationToken);
+            await staged.PlaceAsync(connection, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
 

@@ -18,18 +18,19 @@ public sealed class CheckSubject : IDisposable
     private readonly ConcurrentQueue<SubjectText> _texts;
     private readonly ConcurrentBag<Task> _stillReading = [];
 
-    public CheckSubject(string mediaSha256, byte[] imageBytes, IEnumerable<SubjectText> texts)
+    public CheckSubject(string uploadSha256, byte[] imageBytes, IEnumerable<SubjectText> texts)
     {
-        MediaSha256 = mediaSha256;
+        UploadSha256 = uploadSha256;
         ImageBytes = imageBytes;
         _image = new Lazy<SKBitmap>(() => ModelImages.Decode(imageBytes), LazyThreadSafetyMode.ExecutionAndPublication);
         _texts = new ConcurrentQueue<SubjectText>(texts.Where(t => !string.IsNullOrWhiteSpace(t.Text)));
     }
 
     public static CheckSubject ForPost(Post post, byte[] imageBytes) =>
-        new(post.Media.Sha256, imageBytes, [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? "")]);
+        new(post.UploadSha256, imageBytes, [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? "")]);
 
-    public string MediaSha256 { get; }
+    /// <summary>The SHA-256 of the file as its author sent it (what shared hash banks hold), not of the stored re-encoding.</summary>
+    public string UploadSha256 { get; }
 
     public byte[] ImageBytes { get; }
 

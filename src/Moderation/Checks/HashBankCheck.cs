@@ -3,7 +3,7 @@ using AiSocial.Moderation.HashBanks;
 
 namespace AiSocial.Moderation.Checks;
 
-/// <summary>Exact SHA-256 match of the image against the hash banks of known-bad media.</summary>
+/// <summary>Exact SHA-256 match of the image as uploaded against the hash banks of known-bad media.</summary>
 internal sealed class HashBankCheck(HashBank hashBank) : IPostCheck
 {
     public const string SourceName = "hashbank.sha256";
@@ -19,7 +19,7 @@ internal sealed class HashBankCheck(HashBank hashBank) : IPostCheck
 
     public async Task<IReadOnlyList<Signal>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
-        var matches = await hashBank.FindBySha256Async(subject.MediaSha256, cancellationToken);
+        var matches = await hashBank.FindBySha256Async(subject.UploadSha256, cancellationToken);
         var detail = JsonSerializer.SerializeToElement(new { banks = matches.Select(m => m.Bank).ToArray(), reasons = matches.Select(m => m.Reason).ToArray() });
         return [new Signal(Source, "1", MatchCategory, matches.Count > 0 ? 1.0 : 0.0, detail)];
     }

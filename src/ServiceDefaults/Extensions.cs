@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Scalar.AspNetCore;
 
 namespace AiSocial.ServiceDefaults;
 
@@ -34,7 +33,7 @@ public static class Extensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>());
+        services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>().AddBearerSecurity());
         services.AddHealthChecks();
         builder.AddTelemetry();
         return builder;
@@ -54,7 +53,7 @@ public static class Extensions
         endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         endpoints.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapOpenApi();
-        endpoints.MapScalarApiReference();
+        endpoints.MapApiReference();
         return endpoints;
     }
 

@@ -56,6 +56,13 @@ public sealed class UpTests
             Assert.True(down.ExitCode == 0, down.Error);
             await WaitUntilFreeAsync(launcher);
             Assert.Empty(PostgresServersIn(data.FullName));
+
+            // A command group without its subcommand prints its usage and fails, and starts no database for that.
+            var usage = await launcher.RunAsync("export");
+            Assert.NotEqual(0, usage.ExitCode);
+            Assert.Contains("./aisocial export [command] [options]", usage.Output);
+            Assert.DoesNotContain("Starting PostgreSQL", usage.Error);
+            Assert.Empty(PostgresServersIn(data.FullName));
         }
         finally
         {

@@ -19,7 +19,8 @@ public static class ModelBenchmarks
 
     public static int Run()
     {
-        var directory = new ModelOptions().Directory;
+        // As the models commands do: ./aisocial sets Models__Directory to the directory it prepared.
+        var directory = Environment.GetEnvironmentVariable("Models__Directory") ?? "";
         var manifest = ModelManifest.LoadVerified(directory);
         Console.WriteLine($"Models from {directory} ({Environment.ProcessorCount} cores). Best of 5 rounds each.");
         var images = BenchImages.Encoded(count: 16, width: 512, height: 384);

@@ -1,7 +1,13 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using AiSocial.Cli;
 
-var root = new RootCommand("AiSocial operator and ML-engineer commands. Run through ./aisocial, which sets up the database for you.");
+// Named as people run it: help and usage say ./aisocial, the script that sets up the database, not this program's file.
+var root = new Command("./aisocial", "AiSocial operator and ML-engineer commands. Run through ./aisocial, which sets up the database for you.")
+{
+    new HelpOption(),
+    new VersionOption(),
+};
 root.Subcommands.Add(PlatformCommands.Migrate());
 root.Subcommands.Add(PlatformCommands.Seed());
 root.Subcommands.Add(PlatformCommands.Media());

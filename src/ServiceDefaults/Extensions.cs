@@ -13,7 +13,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Scalar.AspNetCore;
 
 namespace AiSocial.ServiceDefaults;
 
@@ -38,7 +37,7 @@ public static class Extensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>());
+        services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>().AddBearerSecurity());
         services.AddHealthChecks();
         services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxy) =>
@@ -84,7 +83,7 @@ public static class Extensions
         endpoints.MapHealthChecks("/health", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         endpoints.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapOpenApi();
-        endpoints.MapScalarApiReference();
+        endpoints.MapApiReference();
         return endpoints;
     }
 

@@ -37,6 +37,8 @@ public sealed class UpTests
             Assert.Contains($"error: {credentials} is not a demo credentials file", failed.Error);
             Assert.Contains("Seeding failed", failed.Error);
             Assert.DoesNotContain("Unhandled exception", failed.Error);
+            Assert.Contains("AiSocial.Feed, published to", failed.Error); // the build shows its progress, project by project
+            AssertPublishedForThisMachineOnly(data.FullName);
             await WaitUntilFreeAsync(launcher);
             Assert.Empty(PostgresServersIn(data.FullName));
             Assert.Empty(PidFiles(data.FullName));
@@ -54,12 +56,39 @@ public sealed class UpTests
             Assert.True(down.ExitCode == 0, down.Error);
             await WaitUntilFreeAsync(launcher);
             Assert.Empty(PostgresServersIn(data.FullName));
+
+            // A command group without its subcommand prints its usage and fails, and starts no database for that.
+            var usage = await launcher.RunAsync("export");
+            Assert.NotEqual(0, usage.ExitCode);
+            Assert.Contains("./aisocial export [command] [options]", usage.Output);
+            Assert.DoesNotContain("Starting PostgreSQL", usage.Error);
+            Assert.Empty(PostgresServersIn(data.FullName));
         }
         finally
         {
             await launcher.RunAsync("down");
             data.Delete(recursive: true); // the cluster's files belong to postgres; these tests run as root
         }
+    }
+
+    // Published for this machine's runtime identifier: its own native libraries beside the app, no other platform's.
+    private static void AssertPublishedForThisMachineOnly(string data)
+    {
+        var app = Path.Combine(data, "app");
+        Assert.True(File.Exists(Path.Combine(app, "feed", "libSkiaSharp.so")), "Feed has no libSkiaSharp.so");
+        foreach (var name in new[] { "console", "cli" })
+        {
+            Assert.True(File.Exists(Path.Combine(app, name, "libSkiaSharp.so")), $"{name} has no libSkiaSharp.so");
+            Assert.True(File.Exists(Path.Combine(app, name, "libonnxruntime.so")), $"{name} has no libonnxruntime.so");
+        }
+
+        var foreign = Directory.EnumerateFiles(app, "*", SearchOption.AllDirectories)
+            .Where(file => Path.GetExtension(file) is ".dylib" || (Path.GetExtension(file) is ".dll" && Path.GetFileName(file).StartsWith("lib", StringComparison.Ordinal))
+                || file.Contains($"{Path.DirectorySeparatorChar}runtimes{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(file => Path.GetRelativePath(app, file))
+            .Take(5)
+            .ToList();
+        Assert.True(foreign.Count == 0, $"Published files for other platforms: {string.Join(", ", foreign)}");
     }
 
     /// <summary>Runs ./aisocial with this data directory and these ports (Feed, console, PostgreSQL).</summary>

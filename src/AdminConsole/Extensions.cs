@@ -1,4 +1,5 @@
 using AiSocial.AdminConsole.Account;
+using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
 using AiSocial.Authentication;
 using AiSocial.Moderation;
@@ -76,6 +77,13 @@ public static class Extensions
 
         services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddPrometheusExporter());
         return builder;
+    }
+
+    /// <summary>The console's own middleware, inside the service defaults: error pages for browsers.</summary>
+    public static IApplicationBuilder UseConsolePages(this IApplicationBuilder app)
+    {
+        app.UseBrowserErrorPages();
+        return app;
     }
 
     public static IEndpointRouteBuilder MapConsoleEndpoints(this IEndpointRouteBuilder endpoints)

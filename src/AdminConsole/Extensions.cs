@@ -79,9 +79,10 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>The console's own middleware, inside the service defaults: error pages for browsers.</summary>
+    /// <summary>The console's own middleware, inside the service defaults: its pages' security policy, and error pages for browsers.</summary>
     public static IApplicationBuilder UseConsolePages(this IApplicationBuilder app)
     {
+        app.UseContentSecurityPolicy();
         app.UseBrowserErrorPages();
         return app;
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Moderation.Review;
 using AiSocial.Testing;
@@ -10,8 +11,8 @@ using Npgsql;
 
 namespace AiSocial.AdminConsole.Tests;
 
-/// <summary>What a browser gets that an API client does not: the console's own error pages.</summary>
-public sealed class ConsolePagesTests(ConsoleFixture console) : IClassFixture<ConsoleFixture>
+/// <summary>What a browser gets that an API client does not: the console's own error pages, and its pages' security policy.</summary>
+public sealed partial class ConsolePagesTests(ConsoleFixture console) : IClassFixture<ConsoleFixture>
 {
     /// <summary>What Chromium sends when it navigates to a page.</summary>
     public const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
@@ -76,6 +77,32 @@ public sealed class ConsolePagesTests(ConsoleFixture console) : IClassFixture<Co
         var response = await browser.SendAsync(request);
 
         await AssertPageAsync(response, HttpStatusCode.BadRequest, "The request could not be used");
+    }
+
+    [GeneratedRegex("script-src 'self' 'nonce-([^']+)'")]
+    private static partial Regex ScriptNonce();
+
+    [Fact]
+    public async Task Pages_allow_only_the_consoles_own_scripts_with_a_fresh_nonce_for_the_import_map()
+    {
+        var nonces = new List<string>();
+        foreach (var path in new[] { "/signin", "/signin", "/no-such-page" })
+        {
+            var response = await console.Browser().SendAsync(Get(path, BrowserAccept));
+            var policy = string.Join("", response.Headers.GetValues("Content-Security-Policy"));
+            var nonce = ScriptNonce().Match(policy).Groups[1].Value;
+            Assert.NotEmpty(nonce);
+            Assert.Contains($"<script type=\"importmap\" nonce=\"{nonce}\">", await response.Content.ReadAsStringAsync());
+            foreach (var directive in new[] { "default-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'" })
+            {
+                Assert.Contains(directive, policy);
+            }
+
+            Assert.DoesNotContain("unsafe-eval", policy);
+            nonces.Add(nonce);
+        }
+
+        Assert.Equal(nonces.Count, nonces.Distinct().Count());
     }
 }
 

@@ -1,4 +1,5 @@
 using AiSocial.AdminConsole.Account;
+using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
 using AiSocial.Authentication;
 using AiSocial.Moderation;
@@ -85,6 +86,14 @@ public static class Extensions
 
         services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddPrometheusExporter());
         return builder;
+    }
+
+    /// <summary>The console's own middleware, inside the service defaults: its pages' security policy, and error pages for browsers.</summary>
+    public static IApplicationBuilder UseConsolePages(this IApplicationBuilder app)
+    {
+        app.UseContentSecurityPolicy();
+        app.UseBrowserErrorPages();
+        return app;
     }
 
     public static IEndpointRouteBuilder MapConsoleEndpoints(this IEndpointRouteBuilder endpoints)

@@ -10,6 +10,8 @@ builder.AddAdminConsole();
 
 var app = builder.Build();
 app.UseServiceDefaults();
+app.UseConsolePages();
+app.UseRouting(); // after the error pages, so a request they re-run is routed to its page anew
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -1,6 +1,9 @@
 using System.Text.RegularExpressions;
 using AiSocial.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +23,12 @@ public class ConsoleFixture : DatabaseFixture
 
     protected virtual int Nodes => 1;
 
+    /// <summary>Whether the nodes run on real Kestrel servers on free loopback ports (for a real browser), not in memory.</summary>
+    protected virtual bool OnKestrel => false;
+
+    /// <summary>Where the first node's Kestrel server listens, as http://127.0.0.1:port (only when <see cref="OnKestrel"/>).</summary>
+    public Uri Address { get; private set; } = null!;
+
     /// <summary>Changes to a node's services after the host's own, such as an extra telemetry exporter.</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
     {
@@ -34,6 +43,12 @@ public class ConsoleFixture : DatabaseFixture
             var node = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
             {
                 host.UseEnvironment("Testing");
+                if (OnKestrel)
+                {
+                    host.UseUrls("http://127.0.0.1:0");
+                    host.UseStaticWebAssets(); // the styles and scripts a browser loads (only Development serves them by default)
+                }
+
                 foreach (var (key, value) in settings)
                 {
                     host.UseSetting(key, value);
@@ -41,7 +56,17 @@ public class ConsoleFixture : DatabaseFixture
 
                 host.ConfigureTestServices(ConfigureServices);
             });
-            _ = node.Server;
+            if (OnKestrel)
+            {
+                node.UseKestrel();
+                node.StartServer();
+                Address = i > 0 ? Address : new Uri(node.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+            }
+            else
+            {
+                _ = node.Server;
+            }
+
             _nodes.Add(node);
         }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -23,6 +24,7 @@ public static class ConsolePageContext
             .SetAuthorized(account.Handle)
             .SetRoles(role)
             .SetClaims(new Claim(ClaimTypes.NameIdentifier, account.Id.ToString()));
+        context.SetRendererInfo(new RendererInfo("Server", isInteractive: true)); // as the console renders its pages once live
         context.Render<MudPopoverProvider>(); // grids' pagers and menus open popovers
         context.Render<MudSnackbarProvider>();
     }

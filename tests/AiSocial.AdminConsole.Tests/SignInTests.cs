@@ -67,6 +67,30 @@ public sealed class SignInTests(ConsoleFixture console) : IClassFixture<ConsoleF
     }
 
     [Fact]
+    public async Task A_refused_sign_in_never_sends_the_password_back()
+    {
+        var moderator = await console.CreateAccountAsync(Roles.Moderator);
+        var person = await console.CreateAccountAsync(Roles.User);
+        var typed = $"typed-{Guid.NewGuid():N}";
+
+        var refusals = new[]
+        {
+            (Password: typed, Response: await ConsoleFixture.SignInAsync(console.Browser(), moderator.Handle, typed)),
+            (Password: typed, Response: await ConsoleFixture.SignInAsync(console.Browser(), "", typed)), // the form comes back to name the handle
+            (Password: TestPasswords.Default, Response: await ConsoleFixture.SignInAsync(console.Browser(), person.Handle, TestPasswords.Default)),
+        };
+
+        foreach (var (password, response) in refusals)
+        {
+            var page = await response.Content.ReadAsStringAsync();
+            Assert.Contains("id=\"password\"", page);
+            Assert.DoesNotContain(password, page);
+            Assert.DoesNotContain(System.Net.WebUtility.HtmlEncode(password), page);
+            Assert.DoesNotMatch("<input[^>]*id=\"password\"[^>]*value=", page);
+        }
+    }
+
+    [Fact]
     public async Task People_without_a_staff_role_cannot_sign_in()
     {
         var person = await console.CreateAccountAsync(Roles.User, Roles.Creator);

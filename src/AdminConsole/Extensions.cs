@@ -4,6 +4,7 @@ using AiSocial.AdminConsole.Media;
 using AiSocial.Authentication;
 using AiSocial.Moderation;
 using AiSocial.ServiceDefaults;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -50,6 +51,9 @@ public static class Extensions
                 // Secure whenever the request is HTTPS, which includes a TLS proxy's (see forwarded headers).
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.Events.OnValidatePrincipal = StaffSessionValidation.ValidateAsync;
+                // A person in a browser is sent to sign in; an API client is told, with a problem, instead of redirected.
+                cookie.Events.OnRedirectToLogin = context => RedirectBrowsers(context, StatusCodes.Status401Unauthorized);
+                cookie.Events.OnRedirectToAccessDenied = context => RedirectBrowsers(context, StatusCodes.Status403Forbidden);
             })
             .AddBearerTokens();
         services.AddAuthorization(ConsolePolicies.Add);
@@ -94,6 +98,20 @@ public static class Extensions
         app.UseContentSecurityPolicy();
         app.UseBrowserErrorPages();
         return app;
+    }
+
+    private static Task RedirectBrowsers(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (BrowserErrorPages.WantsHtml(context.HttpContext))
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+        else
+        {
+            context.Response.StatusCode = status;
+        }
+
+        return Task.CompletedTask;
     }
 
     public static IEndpointRouteBuilder MapConsoleEndpoints(this IEndpointRouteBuilder endpoints)

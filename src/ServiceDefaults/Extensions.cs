@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AiSocial.Problems;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HostFiltering;
@@ -74,6 +75,18 @@ public static class Extensions
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestBodyFailures();
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            // A form refused for a missing antiforgery token leaves with a content type and no body; without the type,
+            // the status-code pages above give it a problem that says so.
+            if (context.Response is { StatusCode: StatusCodes.Status400BadRequest, HasStarted: false } response
+                && context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
+            {
+                response.ContentType = null;
+            }
+        });
         return app;
     }
 
@@ -121,10 +134,13 @@ public static class Extensions
         var request = context.Request;
         return status switch
         {
+            StatusCodes.Status401Unauthorized => "This needs a signed-in caller: send Authorization: Bearer <token>, the token POST /api/v1/sessions gives.",
+            StatusCodes.Status403Forbidden => $"Your account's roles do not allow {request.Method} {request.Path}.",
             StatusCodes.Status404NotFound => $"There is nothing at {request.Method} {request.Path}.",
             StatusCodes.Status405MethodNotAllowed => context.Response.Headers.Allow is { Count: > 0 } allow
                 ? $"{request.Path} does not take {request.Method}; it takes {string.Join(", ", allow.ToArray())}."
                 : $"{request.Path} does not take {request.Method}.",
+            StatusCodes.Status400BadRequest or StatusCodes.Status413PayloadTooLarge => RequestBodies.Explain(context, status),
             StatusCodes.Status415UnsupportedMediaType => AcceptedContentTypes(context) is { Count: > 0 } accepted
                 ? $"This endpoint takes {string.Join(" or ", accepted)}; the request was {(string.IsNullOrEmpty(request.ContentType) ? "sent without a Content-Type" : $"'{request.ContentType}'")}."
                 : null,

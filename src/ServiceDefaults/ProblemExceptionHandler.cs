@@ -18,8 +18,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     {
         ProblemDetails? details = exception switch
         {
-            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge =>
-                CommonProblems.PayloadTooLarge.ToProblemDetails(tooLarge.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                CommonProblems.PayloadTooLarge.ToProblemDetails(RequestBodies.TooLarge(httpContext)),
             // Its detail, which the endpoint takes, is filled in with every problem's defaults.
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => new ProblemDetails { Status = StatusCodes.Status415UnsupportedMediaType },
             BadHttpRequestException badRequest => CommonProblems.MalformedRequest.ToProblemDetails(Explain(badRequest)),
@@ -43,6 +43,11 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     {
         if (exception.InnerException is JsonException json)
         {
+            if (json.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+            {
+                return $"The JSON body is nested too deeply at {json.Path} (line {json.LineNumber + 1}): objects and arrays may nest at most 64 levels.";
+            }
+
             return json.Path is { Length: > 1 } path
                 ? $"The JSON body has a value of the wrong type, or is malformed, at {path} (line {json.LineNumber + 1}, byte {json.BytePositionInLine})."
                 : $"The body is malformed or is not the JSON object this endpoint expects (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).";
@@ -61,7 +66,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
         if (exception.Message.StartsWith("Implicit body inferred", StringComparison.Ordinal) || exception.Message.Contains("no body was provided", StringComparison.Ordinal))
         {
-            return "This endpoint takes a JSON body, and the request had none.";
+            return "This endpoint takes a JSON object as its body, and the request had none (or sent null).";
         }
 
         if (exception.Message.StartsWith("Failed to read parameter", StringComparison.Ordinal))

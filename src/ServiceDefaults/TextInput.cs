@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using AiSocial.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -70,7 +71,7 @@ public static class TextInput
             var multiLine = parameter.GetCustomAttribute<MultiLineTextAttribute>() is not null;
             if (type == typeof(string))
             {
-                return new InputReader(parameter.Name!, multiLine, []);
+                return new InputReader(BoundName(parameter), multiLine, []);
             }
 
             if (!type.IsClass || type.Namespace?.StartsWith("AiSocial.", StringComparison.Ordinal) != true || isService?.IsService(type) == true)
@@ -109,6 +110,17 @@ public static class TextInput
                 errors.Add(field, $"'{field}' {problem}.");
             }
         }
+
+        /// <summary>The name the client sent the value under (a header's, a query or form field's), not the C# parameter's.</summary>
+        private static string BoundName(ParameterInfo parameter) =>
+            parameter.GetCustomAttributes(inherit: true).Select(attribute => attribute switch
+            {
+                IFromHeaderMetadata header => header.Name,
+                IFromQueryMetadata query => query.Name,
+                IFromFormMetadata form => form.Name,
+                IFromRouteMetadata route => route.Name,
+                _ => null,
+            }).FirstOrDefault(name => !string.IsNullOrEmpty(name)) ?? parameter.Name!;
 
         private static string JsonName(PropertyInfo property) =>
             property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);

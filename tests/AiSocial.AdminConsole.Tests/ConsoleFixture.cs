@@ -14,6 +14,7 @@ namespace AiSocial.AdminConsole.Tests;
 public class ConsoleFixture : DatabaseFixture
 {
     private readonly List<WebApplicationFactory<Program>> _nodes = [];
+    private readonly List<Uri> _addresses = [];
 
     public override IServiceProvider Services => _nodes[0].Services;
 
@@ -60,7 +61,8 @@ public class ConsoleFixture : DatabaseFixture
             {
                 node.UseKestrel();
                 node.StartServer();
-                Address = i > 0 ? Address : new Uri(node.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+                _addresses.Add(new Uri(node.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First()));
+                Address = _addresses[0];
             }
             else
             {
@@ -81,13 +83,22 @@ public class ConsoleFixture : DatabaseFixture
         }
     }
 
-    /// <summary>A browser-like client: keeps cookies, does not follow redirects (tests look at them).</summary>
     /// <summary>A client that keeps no cookies and follows no redirects: each request carries only what the test gives it.</summary>
     public HttpClient Client(int node = 0) =>
-        _nodes[node].CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        _nodes[node].CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false, BaseAddress = BaseAddress(node) });
 
-    public HttpClient Browser(int node = 0) =>
-        _nodes[node].CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    /// <summary>
+    /// A browser-like client: keeps cookies, follows no redirects (tests look at them), and asks for HTML first as a
+    /// browser does, so it is sent to sign in where an API client is told 401.
+    /// </summary>
+    public HttpClient Browser(int node = 0)
+    {
+        var browser = _nodes[node].CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = BaseAddress(node) });
+        browser.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+        return browser;
+    }
+
+    private Uri BaseAddress(int node) => _addresses.Count > node ? _addresses[node] : new Uri("http://localhost");
 
     /// <summary>Fills in and posts the sign-in form the way a browser would, antiforgery token included.</summary>
     public static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string handle, string password, string returnUrl = "/")

@@ -31,6 +31,7 @@ public sealed class StaffSessionTests(ConsoleFixture console) : IClassFixture<Co
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add("Cookie", cookie);
+        request.Headers.Add("Accept", "text/html"); // a browser's request: sent to sign in when refused
         return await console.Client().SendAsync(request);
     }
 

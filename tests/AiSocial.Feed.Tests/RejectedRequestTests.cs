@@ -1,25 +1,16 @@
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using AiSocial.Testing;
 
 namespace AiSocial.Feed.Tests;
 
 /// <summary>Requests Kestrel refuses before any middleware runs still get a problem body, on the real server.</summary>
 public sealed class RejectedRequestTests(FeedFixture feed) : IClassFixture<FeedFixture>
 {
-    /// <summary>Sends raw bytes (no client would send these) and reads the answer until the server closes.</summary>
     private async Task<(int Status, string Head, string Body)> SendRawAsync(byte[] request)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(feed.Address.Host, feed.Address.Port);
-        await using var stream = client.GetStream();
-        await stream.WriteAsync(request);
-        using var response = new MemoryStream();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await stream.CopyToAsync(response, timeout.Token);
-        var text = Encoding.UTF8.GetString(response.ToArray());
-        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        return (int.Parse(text.AsSpan(9, 3)), text[..split], text[(split + 4)..]);
+        var response = await RawHttp.SendAsync(feed.Address, request);
+        return (response.Status, response.Head, response.Text);
     }
 
     public static TheoryData<string, byte[], int> Malformed => new()

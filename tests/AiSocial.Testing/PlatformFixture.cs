@@ -92,6 +92,38 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     public int MediaFileCount() => Directory.EnumerateFiles(MediaRoot, "*", SearchOption.AllDirectories).Count();
 
+    /// <summary>
+    /// The number of rows in every table of every module, and of files under the media root: what a refused request
+    /// must leave as it was. The audit log and the sign-in failure counts are left out; refusals are recorded there.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, long>> EverythingStoredAsync()
+    {
+        var tables = new List<string>();
+        await using (var command = DataSource.CreateCommand(
+            """
+            select format('%I.%I', table_schema, table_name) from information_schema.tables
+            where table_schema in ('ingest', 'moderation', 'export') and table_type = 'BASE TABLE'
+              and table_name not in ('audit_log', 'sign_in_failures')
+            order by 1
+            """))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var table in tables)
+        {
+            counts[table] = await ScalarAsync<long>($"select count(*) from {table}");
+        }
+
+        counts["media files"] = MediaFileCount();
+        return counts;
+    }
+
     /// <summary>Everything a post submission writes; a refused request must leave all of it unchanged.</summary>
     public async Task<(long Posts, long Media, long Outbox, int Files)> StoredAsync() => (
         await ScalarAsync<long>("select count(*) from ingest.posts"),

@@ -20,7 +20,10 @@ public sealed record SignUpRequest(
 
 public sealed record SignUpResponse(Guid Id, string Handle, string Token, DateTimeOffset TokenExpiresAt);
 
-public sealed record SignInRequest(string? Handle, string? Password);
+/// <summary>Lengths no account can have are refused as such (400), before anything is looked up or counted.</summary>
+public sealed record SignInRequest(
+    [StringLength(AccountRegistry.MaxHandleLength, ErrorMessage = AccountRegistry.HandleRule)] string? Handle,
+    [StringLength(AccountRegistry.MaxPasswordLength, ErrorMessage = AccountRegistry.PasswordRule)] string? Password);
 
 public sealed record SessionResponse(string Token, DateTimeOffset ExpiresAt);
 
@@ -86,7 +89,9 @@ public static class AccountsApi
         CancellationToken cancellationToken) =>
         await accounts.FindByHandleAsync(handle, cancellationToken) is { } account
             ? TypedResults.Ok(new ProfileResponse(account.Handle, account.DisplayName, account.CreatedAt))
-            : new NotFoundProblem(CommonProblems.NotFound, $"There is no account @{handle}.");
+            : new NotFoundProblem(CommonProblems.NotFound, handle.Length <= AccountRegistry.MaxHandleLength
+                ? $"There is no account @{handle}."
+                : $"There is no account with that handle; handles are at most {AccountRegistry.MaxHandleLength} characters.");
 
     private static async Task<Ok<MeResponse>> GetMe(ClaimsPrincipal user, AccountRegistry accounts, CancellationToken cancellationToken)
     {

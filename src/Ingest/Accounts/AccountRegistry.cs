@@ -13,6 +13,7 @@ public sealed partial class AccountRegistry(NpgsqlDataSource dataSource, IPasswo
     public const int MinPasswordLength = 10;
     public const int MaxPasswordLength = 200;
     public const int MaxDisplayNameLength = 60;
+    public const int MaxHandleLength = 30;
     public const int MinBirthYear = 1900;
 
     public const string HandleFormat = "^[A-Za-z0-9_]{3,30}$";

@@ -38,7 +38,7 @@ public static class Extensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>().AddBearerSecurity());
+        services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>().AddOperationTransformer<RequestResponses>().AddBearerSecurity());
         services.AddHealthChecks();
         services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxy) =>

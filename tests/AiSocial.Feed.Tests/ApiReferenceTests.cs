@@ -96,6 +96,7 @@ public sealed partial class ApiReferenceTests(FeedFixture feed) : IClassFixture<
 
         var body = openApi.GetProperty("paths").GetProperty("/api/v1/posts").GetProperty("post").GetProperty("requestBody");
         Assert.True(body.GetProperty("required").GetBoolean());
+        Assert.Equal(["multipart/form-data"], body.GetProperty("content").EnumerateObject().Select(c => c.Name)); // a file needs multipart
         var form = Resolve(openApi, body.GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema"));
         Assert.Equal(["image", "prompt"], form.GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order());
         var properties = form.GetProperty("properties");
@@ -104,6 +105,9 @@ public sealed partial class ApiReferenceTests(FeedFixture feed) : IClassFixture<
         Assert.Equal("binary", image.GetProperty("format").GetString());
         Assert.Contains("string", Types(Resolve(openApi, properties.GetProperty("prompt"))));
         Assert.Contains("string", Types(Resolve(openApi, properties.GetProperty("caption"))));
+        var key = openApi.GetProperty("paths").GetProperty("/api/v1/posts").GetProperty("post").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.Equal(("header", true), (key.GetProperty("in").GetString(), key.GetProperty("required").GetBoolean()));
     }
 
     // A schema with its $ref followed, and a nullable one ("oneOf": [null, X]) read as X.

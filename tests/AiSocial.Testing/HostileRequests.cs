@@ -239,7 +239,7 @@ public static class HostileRequests
         Add(Multipart, "a part header of 100 KB", 400, c => Post(c, [Field("prompt", "p"), new Part($"Content-Disposition: form-data; name=\"caption\"\r\nX-Junk: {new string('j', 100_000)}", Utf8("c")), File("image", TestImages.Png())]));
         Add(Multipart, "5 000 form fields", 400, c => Post(c, [.. Enumerable.Range(0, 5_000).Select(i => Field($"f{i}", "v")), Field("prompt", "p"), File("image", TestImages.Png())]));
         Add(Multipart, "a post sent as JSON", 415, c => RawHttp.Request("POST", Posts, [Bearer(c), "Content-Type: application/json", "Idempotency-Key: corpus-json"], Utf8("{\"prompt\":\"p\"}")));
-        Add(Multipart, "a post sent url-encoded", 400, c => RawHttp.Request("POST", Posts, [Bearer(c), "Content-Type: application/x-www-form-urlencoded", "Idempotency-Key: corpus-form"], Utf8("prompt=p&image=abc")));
+        Add(Multipart, "a post sent url-encoded", 415, c => RawHttp.Request("POST", Posts, [Bearer(c), "Content-Type: application/x-www-form-urlencoded", "Idempotency-Key: corpus-form"], Utf8("prompt=p&image=abc")));
         Add(Multipart, "a post with a chunked body that lies about chunk sizes", 400, c => RawHttp.Request("POST", Posts,
             [Bearer(c), $"Content-Type: multipart/form-data; boundary={Boundary}", "Idempotency-Key: corpus-chunked", "Transfer-Encoding: chunked"], Utf8("zz\r\nnot a chunk\r\n0\r\n\r\n")));
         Add(Multipart, "a post without an Idempotency-Key", 400, c => Post(c, [Field("prompt", "p"), File("image", TestImages.Png())], key: null));

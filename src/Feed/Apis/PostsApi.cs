@@ -6,6 +6,7 @@ using AiSocial.Problems;
 using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 
 namespace AiSocial.Feed.Apis;
 
@@ -32,9 +33,20 @@ public static class PostsApi
     public static RouteGroupBuilder MapPostsApi(this IEndpointRouteBuilder api)
     {
         var group = api.MapGroup("/posts").WithTags("Posts");
-        group.MapPost("", CreatePost).RequireAuthorization().DisableAntiforgery()
+        // A file needs multipart; binding [FromForm] alone would also advertise (and take) url-encoded bodies.
+        group.MapPost("", CreatePost).RequireAuthorization().DisableAntiforgery().Accepts<PostForm>("multipart/form-data")
             .WithDescription("Multipart form: 'image' (PNG, JPEG, WebP or GIF, at most 20 MB and 8192 px a side), 'prompt', optional 'caption'. " +
-                             "Requires an Idempotency-Key header; the same key with the same request returns the same post.");
+                             "Requires an Idempotency-Key header; the same key with the same request returns the same post.")
+            // Bound as optional so that leaving it out gets its own problem (idempotency-key-missing); it is still required.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>().Where(p => p.Name == IdempotencyKeyHeader) ?? [])
+                {
+                    parameter.Required = true;
+                }
+
+                return Task.CompletedTask;
+            });
         group.MapGet("/{id:guid}", GetPost);
         return group;
     }

@@ -55,7 +55,8 @@ public sealed class ReviewQueueBrowserTests(BrowserConsole console) : IClassFixt
 
         await page.GotoAsync("/review");
         await window.SignInAsync(moderator.Handle);
-        await page.WaitForURLAsync("**/review");
+        // Arriving is enough: the expectations below wait for what they need, not for every resource to load.
+        await page.WaitForURLAsync("**/review", new() { WaitUntil = WaitUntilState.Commit });
         var prompts = page.Locator("[data-testid=review-prompt]");
         await Expect(prompts).ToHaveCountAsync(3);
         var shown = (await prompts.AllInnerTextsAsync()).Select(text => text.Trim()).ToList();

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AiSocial.Problems;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HostFiltering;
@@ -76,17 +75,6 @@ public static class Extensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestBodyFailures();
-        app.Use(async (context, next) =>
-        {
-            await next(context);
-            // A form refused for a missing antiforgery token leaves with a content type and no body; without the type,
-            // the status-code pages above give it a problem that says so.
-            if (context.Response is { StatusCode: StatusCodes.Status400BadRequest, HasStarted: false } response
-                && context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
-            {
-                response.ContentType = null;
-            }
-        });
         return app;
     }
 

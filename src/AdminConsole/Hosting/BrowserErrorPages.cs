@@ -13,13 +13,18 @@ public static class BrowserErrorPages
     public const string ErrorPath = "/error";
 
     /// <summary>Goes before routing, so that a re-run request is routed to the error page.</summary>
-    public static IApplicationBuilder UseBrowserErrorPages(this IApplicationBuilder app) => app.UseWhen(WantsHtml, browser =>
+    public static IApplicationBuilder UseBrowserErrorPages(this IApplicationBuilder app)
     {
-        browser.UseExceptionHandler(ErrorPath, createScopeForErrors: true);
-        browser.UseStatusCodePagesWithReExecute(ErrorPath + "/{0}", createScopeForStatusCodePages: true);
-        browser.Use(ReadErrorPageWithGet);
-        browser.Use(LetEmptyRefusalsHaveThePage);
-    });
+        app.UseWhen(WantsHtml, browser =>
+        {
+            browser.UseExceptionHandler(ErrorPath, createScopeForErrors: true);
+            browser.UseStatusCodePagesWithReExecute(ErrorPath + "/{0}", createScopeForStatusCodePages: true);
+            browser.Use(ReadErrorPageWithGet);
+        });
+
+        // For everyone, inside both kinds of status-code pages: a browser's error page and an API client's problem.
+        return app.Use(LetEmptyRefusalsHaveThePage);
+    }
 
     internal static bool WantsHtml(HttpContext context)
     {
@@ -66,7 +71,7 @@ public static class BrowserErrorPages
     }
 
     // A page refuses a form without a valid antiforgery token with its content type already set and no body; clearing the
-    // type lets the status-code pages give it the error page too, instead of a blank one.
+    // type lets the status-code pages answer it (the error page, or a problem), instead of a blank one.
     private static async Task LetEmptyRefusalsHaveThePage(HttpContext context, RequestDelegate next)
     {
         await next(context);

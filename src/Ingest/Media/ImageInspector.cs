@@ -98,7 +98,8 @@ public sealed class ImageInspector
             return null;
         }
 
-        using var upright = Upright(decoded, codec.EncodedOrigin);
+        using var turned = Turned(decoded, codec.EncodedOrigin);
+        var upright = turned ?? decoded;
         // The format stays what was sent, except that an animation becomes its first frame as a PNG.
         var stored = format == Gif ? Png : format;
         using var pixels = upright.PeekPixels();
@@ -108,12 +109,15 @@ public sealed class ImageInspector
         return data is null ? null : new Encoded(data.ToArray(), stored, upright.Width, upright.Height);
     }
 
-    /// <summary>The bitmap as it is meant to be seen, applying the EXIF orientation that re-encoding would otherwise drop.</summary>
-    private static SKBitmap Upright(SKBitmap source, SKEncodedOrigin origin)
+    /// <summary>
+    /// The bitmap as it is meant to be seen, applying the EXIF orientation that re-encoding would otherwise drop; null
+    /// when it is already upright (no copy of up to 160 MiB of pixels for nothing).
+    /// </summary>
+    private static SKBitmap? Turned(SKBitmap source, SKEncodedOrigin origin)
     {
         if (origin == SKEncodedOrigin.TopLeft)
         {
-            return source.Copy();
+            return null;
         }
 
         var (w, h) = (source.Width, source.Height);

@@ -24,18 +24,13 @@ public sealed class MediaSweeper(
         var temporaries = RemoveStaleTemporaries(cutoff);
 
         int removed = 0, kept = 0;
-        var batch = new List<string>(BatchSize);
-        foreach (var file in StoredFiles())
+        foreach (var batch in StoredFiles().Chunk(BatchSize))
         {
-            batch.Add(file);
-            if (batch.Count == BatchSize)
-            {
-                (removed, kept) = Add((removed, kept), await SweepBatchAsync(batch, cutoff, cancellationToken));
-                batch.Clear();
-            }
+            var swept = await SweepBatchAsync(batch, cutoff, cancellationToken);
+            removed += swept.Removed;
+            kept += swept.Kept;
         }
 
-        (removed, kept) = Add((removed, kept), await SweepBatchAsync(batch, cutoff, cancellationToken));
         var missing = await CountRowsWithoutFileAsync(cancellationToken);
         var sweep = new MediaSweep(temporaries, removed, kept, missing);
         if (sweep.TemporariesRemoved + sweep.UnreferencedRemoved > 0)
@@ -51,8 +46,6 @@ public sealed class MediaSweeper(
 
         return sweep;
     }
-
-    private static (int, int) Add((int, int) a, (int, int) b) => (a.Item1 + b.Item1, a.Item2 + b.Item2);
 
     private int RemoveStaleTemporaries(DateTime cutoff)
     {
@@ -96,13 +89,8 @@ public sealed class MediaSweeper(
             Path.GetFileName(directory) is { Length: 2 } name && name.All(char.IsAsciiHexDigitLower);
     }
 
-    private async Task<(int Removed, int Kept)> SweepBatchAsync(List<string> files, DateTime cutoff, CancellationToken cancellationToken)
+    private async Task<(int Removed, int Kept)> SweepBatchAsync(string[] files, DateTime cutoff, CancellationToken cancellationToken)
     {
-        if (files.Count == 0)
-        {
-            return (0, 0);
-        }
-
         var referenced = await ReferencedAsync(files.Select(Path.GetFileName).OfType<string>().Where(MediaStore.IsSha256).ToArray(), cancellationToken);
         int removed = 0, kept = 0;
         foreach (var file in files)

@@ -35,8 +35,12 @@ public static class Extensions
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Complete);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // Optional fields a response leaves out are absent, not null: a hidden prompt is simply not there.
         services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        {
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
         services.AddOpenApi(options => options.AddOperationTransformer<AuthorizationResponses>().AddOperationTransformer<RequestResponses>().AddBearerSecurity());
         services.AddHealthChecks();
         services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateDataAnnotations().ValidateOnStart();

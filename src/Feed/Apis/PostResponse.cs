@@ -4,29 +4,71 @@ namespace AiSocial.Feed.Apis;
 
 public sealed record AuthorResponse(string Handle, string DisplayName);
 
+/// <summary>How a generated image was made: <c>generator</c> is <c>offline-renderer</c> or <c>openai</c>.</summary>
+public sealed record GenerationResponse(string Generator, string Model, string Size, long Seed, System.Text.Json.JsonElement Parameters, string? RevisedPrompt);
+
+/// <summary>A post, wherever it appears (see specs/api.md, "Shapes that clients rely on").</summary>
 public sealed record PostResponse(
     Guid Id,
     PostStatus Status,
     AuthorResponse Author,
-    string Prompt,
+    string? Prompt,
+    string? NegativePrompt,
     string? Caption,
+    string? AltText,
+    IReadOnlyList<string> Tags,
+    bool Sensitive,
+    string? ContentWarning,
     string ImageUrl,
+    string ThumbUrl,
+    string? Placeholder,
     int Width,
     int Height,
+    Guid? RemixOf,
+    PromptVisibility PromptVisibility,
+    bool? AllowTraining,
+    GenerationResponse? Generation,
+    long LikeCount,
+    long CommentCount,
+    long RemixCount,
+    long RepostCount,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? PublishedAt);
+    DateTimeOffset? PublishedAt,
+    DateTimeOffset? EditedAt);
 
 public static class PostMapping
 {
-    public static PostResponse ToResponse(this Post post) => new(
+    /// <summary>
+    /// The post as a client sees it. <paramref name="showPrompt"/> is false when the post's prompt visibility hides it
+    /// from this viewer: the prompt and negative prompt are then left out.
+    /// </summary>
+    public static PostResponse ToResponse(this Post post, bool showPrompt = true) => new(
         post.Id,
         post.Status,
         new AuthorResponse(post.Author.Handle, post.Author.DisplayName),
-        post.Prompt,
+        showPrompt ? post.Prompt : null,
+        showPrompt ? post.NegativePrompt : null,
         post.Caption,
+        post.AltText,
+        post.Tags,
+        post.Sensitive,
+        post.ContentWarning,
         $"/media/{post.Media.Sha256}",
+        $"/media/{post.Media.Sha256}/thumb",
+        post.Media.Placeholder,
         post.Media.Width,
         post.Media.Height,
+        post.RemixOf,
+        post.PromptVisibility,
+        post.AllowTraining,
+        post.Generation is { } g
+            ? new GenerationResponse(g.Generator, g.Model, g.Size, g.Seed, System.Text.Json.JsonDocument.Parse(g.Parameters).RootElement.Clone(), g.RevisedPrompt)
+            : null,
+        post.Counts.Likes,
+        post.Counts.Comments,
+        post.Counts.Remixes,
+        post.Counts.Reposts,
         post.CreatedAt,
-        post.PublishedAt);
+        post.PublishedAt,
+        post.EditedAt);
 }

@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using AiSocial.Ingest.Posts;
 using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AiSocial.Feed.Apis;
 
-public sealed record TimelineResponse(IReadOnlyList<PostResponse> Items, string? NextCursor);
+/// <summary>A page of a timeline; <c>nextCursor</c> is null (present) on the last page.</summary>
+public sealed record TimelineResponse(IReadOnlyList<PostResponse> Items, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NextCursor);
 
 /// <summary>Timelines, newest first, paged with an opaque cursor.</summary>
 public static class TimelinesApi

@@ -15,5 +15,6 @@ root.Subcommands.Add(PlatformCommands.DemoAccounts());
 root.Subcommands.Add(ExportCommands.Create());
 root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(ClassifierCommands.Create());
+root.Subcommands.Add(BlocklistCommands.Create());
 root.Subcommands.Add(AccountCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -2,6 +2,7 @@ using AiSocial.Authentication;
 using AiSocial.Feed.Apis;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Media;
+using AiSocial.Moderation;
 using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -15,6 +16,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddFeed(this IHostApplicationBuilder builder)
     {
         builder.AddIngest();
+        builder.AddModeration();
         var services = builder.Services;
         services.AddAuthentication(BearerTokens.Scheme).AddBearerTokens();
         services.AddAuthorization();
@@ -55,6 +57,7 @@ public static class Extensions
         api.MapPostsApi();
         api.MapTimelinesApi();
         api.MapConsentApi();
+        api.MapGenerationsApi();
         endpoints.MapMediaApi().CheckTextInput();
         return endpoints;
     }

@@ -3,6 +3,7 @@ using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Database;
+using AiSocial.Ingest.Generations;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Ingest.Posts;
@@ -10,6 +11,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AiSocial.Ingest;
 
@@ -41,6 +44,27 @@ public static class Extensions
         services.TryAddSingleton<PostSubmissions>();
         services.TryAddSingleton<OutboxQueue>();
         services.TryAddSingleton<ConsentLedger>();
+        builder.AddGenerations();
         return builder;
+    }
+
+    /// <summary>Image generation: through the OpenAI-compatible API when a key is configured, else the offline renderer.</summary>
+    private static void AddGenerations(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<GenerationOptions>().BindConfiguration(GenerationOptions.Section).ValidateDataAnnotations()
+            .Validate(options => options.Problem() is null,
+                "The Generation settings do not fit together: check Sizes, OfflineSize, OpenAI:Size and OpenAI:TimeoutSeconds (1-600).")
+            .ValidateOnStart();
+        services.TryAddSingleton<IImageGenerator>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<GenerationOptions>>().Value;
+            return options.OpenAI.IsConfigured
+                ? new OpenAiImageGenerator(options.OpenAI, provider.GetRequiredService<ILogger<OpenAiImageGenerator>>())
+                : new OfflineRenderer(options.OfflineSize);
+        });
+        services.TryAddSingleton(provider => new ImageGenerations(provider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+            provider.GetRequiredService<IImageGenerator>(), provider.GetRequiredService<MediaStore>(),
+            provider.GetRequiredService<IOptions<GenerationOptions>>(), provider.GetRequiredService<ILogger<ImageGenerations>>()));
     }
 }

@@ -4,6 +4,7 @@ using AiSocial.Ingest.Database;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.HashBanks;
 using AiSocial.Moderation.Policy;
+using AiSocial.Moderation.Prompts;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
 using AiSocial.Moderation.TextClassifier;
@@ -43,7 +44,19 @@ public static class Extensions
         services.TryAddSingleton<PostScanner>();
         services.TryAddTransient<ScanJob>();
         builder.AddTextClassifier();
+        builder.AddPromptGate();
         return builder;
+    }
+
+    /// <summary>The prompt gate and its checks, in the order they run: the blocklist, then the in-house text classifier.</summary>
+    private static void AddPromptGate(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PromptGateOptions>().BindConfiguration(PromptGateOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<PromptBlocklist>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, BlocklistPromptCheck>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, TextClassifierPromptCheck>());
+        services.TryAddSingleton(provider => new PromptGate(provider.GetServices<IPromptCheck>()));
     }
 
     /// <summary>

@@ -11,6 +11,9 @@ public sealed record Refusal(Problem Problem, string Detail)
     /// <summary>When asking again may succeed (HTTP <c>Retry-After</c>), for refusals that lapse, such as a lock.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>More members for the problem body (RFC 9457 extensions), such as which rule refused a prompt and why.</summary>
+    public IReadOnlyDictionary<string, object?>? Extensions { get; init; }
+
     /// <summary>One invalid field.</summary>
     public static Refusal Invalid(string field, string message) => new ValidationErrors().Add(field, message).ToRefusal()!;
 }

@@ -20,6 +20,11 @@ public static class ProblemResponses
         details.Status = refusal.Problem.Status;
         details.Detail = refusal.Detail;
         details.Extensions["code"] = refusal.Problem.Code;
+        foreach (var (name, value) in refusal.Extensions ?? new Dictionary<string, object?>())
+        {
+            details.Extensions[name] = value;
+        }
+
         return details;
     }
 

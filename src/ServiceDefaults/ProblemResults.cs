@@ -151,3 +151,19 @@ public sealed class TooManyRequestsProblem(Refusal refusal) : ProblemResult(Stat
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status429TooManyRequests);
 }
+
+/// <summary>502, 503 or 504: a service the request depends on failed, was unavailable, or did not answer in time; nothing was changed.</summary>
+public sealed class UpstreamProblem(Refusal refusal) : ProblemResult(UpstreamStatus(refusal), refusal), IEndpointMetadataProvider
+{
+    private static int UpstreamStatus(Refusal refusal) => refusal.Problem.Status is StatusCodes.Status502BadGateway
+        or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout
+        ? refusal.Problem.Status
+        : throw new ArgumentException($"Problem '{refusal.Problem.Code}' is a {refusal.Problem.Status}, not a 502, 503 or 504.", nameof(refusal));
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        Describe(builder, StatusCodes.Status502BadGateway);
+        Describe(builder, StatusCodes.Status503ServiceUnavailable);
+        Describe(builder, StatusCodes.Status504GatewayTimeout);
+    }
+}

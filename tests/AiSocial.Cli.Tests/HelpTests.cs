@@ -7,6 +7,7 @@ public sealed class HelpTests
     [InlineData("export", "run")]
     [InlineData("models", "check")]
     [InlineData("classifier", "promote")]
+    [InlineData("blocklist", "add")]
     [InlineData("accounts", "suspend")]
     [InlineData("media", "sweep")]
     public async Task A_command_group_without_its_subcommand_prints_its_usage_and_fails(string group, string subcommand)

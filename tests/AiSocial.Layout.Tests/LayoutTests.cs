@@ -23,7 +23,7 @@ public sealed partial class LayoutTests
         ["Export"] = ["Problems", "Ingest", "Moderation"],
         ["ServiceDefaults"] = ["Problems"],
         ["Authentication"] = ["Problems", "Ingest", "ServiceDefaults"],
-        ["Feed"] = ["Problems", "Ingest", "ServiceDefaults", "Authentication"],
+        ["Feed"] = ["Problems", "Ingest", "Moderation", "ServiceDefaults", "Authentication"],
         ["AdminConsole"] = ["Problems", "Ingest", "SafetyModels", "Moderation", "Export", "ServiceDefaults", "Authentication"],
         ["Cli"] = ["Problems", "Ingest", "SafetyModels", "Moderation", "Export", "ServiceDefaults"],
     };

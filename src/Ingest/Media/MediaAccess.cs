@@ -38,15 +38,36 @@ public sealed class MediaAccess(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = sha256 });
         command.Parameters.Add(new() { Value = viewerId ?? Guid.Empty });
         command.Parameters.Add(new() { Value = PostStatus.Published.ToDatabase() });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            return (null, MediaVisibility.Hidden);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                var media = new PostMedia(sha256, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2));
+                var visibility = reader.GetBoolean(3) ? MediaVisibility.Public : reader.GetBoolean(4) ? MediaVisibility.Private : MediaVisibility.Hidden;
+                if (visibility != MediaVisibility.Hidden)
+                {
+                    return (media, visibility);
+                }
+            }
         }
 
-        var media = new PostMedia(sha256, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2));
-        var visibility = reader.GetBoolean(3) ? MediaVisibility.Public : reader.GetBoolean(4) ? MediaVisibility.Private : MediaVisibility.Hidden;
-        return (visibility == MediaVisibility.Hidden ? null : media, visibility);
+        // An image the viewer generated is theirs to see before (or without) any post showing it.
+        return viewerId is { } viewer && await GeneratedByAsync(sha256, viewer, cancellationToken) is { } generated
+            ? (generated, MediaVisibility.Private)
+            : (null, MediaVisibility.Hidden);
+    }
+
+    private async Task<PostMedia?> GeneratedByAsync(string sha256, Guid accountId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            select m.content_type, m.width, m.height from ingest.media m
+            where m.sha256 = $1 and exists (select 1 from ingest.generations g where g.media_sha256 = m.sha256 and g.account_id = $2)
+            """);
+        command.Parameters.Add(new() { Value = sha256 });
+        command.Parameters.Add(new() { Value = accountId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new PostMedia(sha256, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)) : null;
     }
 
     /// <summary>The stored facts about an image, for staff who may see any of it.</summary>

@@ -222,7 +222,8 @@ public sealed class ImageGenerations
                     $"You made {made} of the {_options.DailyQuota} images allowed in any 24 hours{(reserved > 0 ? $" and {reserved} more are being made" : "")}. " +
                     "Try again after Retry-After.")
                 {
-                    RetryAfter = frees - now > TimeSpan.FromSeconds(1) ? frees - now : TimeSpan.FromSeconds(1),
+                    // A generation recorded by a transaction younger than this one can make the wait look longer than the window.
+                    RetryAfter = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling((frees - now).TotalSeconds), 1, Window.TotalSeconds)),
                 };
             }
         }

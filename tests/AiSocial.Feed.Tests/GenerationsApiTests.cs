@@ -210,6 +210,32 @@ public sealed class GenerationQuotaTests(SmallQuotaFeed feed) : IClassFixture<Sm
     }
 
     [Fact]
+    public async Task Generations_in_flight_hold_quota_until_they_end_and_those_a_crash_left_behind_lapse()
+    {
+        var (_, accountId, token) = await feed.SignUpAsync();
+        async Task ReserveAsync(string expiresIn)
+        {
+            for (var i = 0; i < SmallQuotaFeed.Quota; i++)
+            {
+                await feed.ExecuteAsync(
+                    $"insert into ingest.generation_reservations (id, account_id, expires_at) values ($1, $2, now() + interval '{expiresIn}')",
+                    Guid.NewGuid(), accountId);
+            }
+        }
+
+        await ReserveAsync("10 minutes");
+        var busy = await feed.Client(token).PostAsJsonAsync("/api/v1/generations", new { prompt = "one more", size = "256x256" });
+        await busy.AssertProblemAsync(429, "generation-quota-exceeded");
+        Assert.InRange(long.Parse(busy.Headers.GetValues("Retry-After").Single()), 500, 600);
+
+        await feed.ExecuteAsync("delete from ingest.generation_reservations where account_id = $1", accountId);
+        await ReserveAsync("-1 second");
+        Assert.Equal(HttpStatusCode.Created,
+            (await feed.Client(token).PostAsJsonAsync("/api/v1/generations", new { prompt = "one more", size = "256x256" })).StatusCode);
+        Assert.Equal(0L, await feed.ScalarAsync<long>("select count(*) from ingest.generation_reservations where account_id = $1", accountId));
+    }
+
+    [Fact]
     public async Task A_refused_prompt_does_not_count_against_the_quota()
     {
         var (_, accountId, token) = await feed.SignUpAsync();

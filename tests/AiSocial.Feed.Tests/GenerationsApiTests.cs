@@ -120,7 +120,7 @@ public sealed class GenerationsApiTests(FeedFixture feed) : IClassFixture<FeedFi
         var before = await feed.EverythingStoredAsync();
 
         var refused = await (await GenerateAsync(feed, token, new { prompt = "a huge\nCREME   brulee, on a plate" }))
-            .AssertProblemAsync(422, "prompt-refused");
+            .AssertProblemAsync(422, "prompt_refused");
         Assert.Equal("blocklist", refused.GetProperty("check").GetString());
         Assert.Equal("test-desserts", refused.GetProperty("rule").GetString());
         Assert.Equal("Crème Brûlée", refused.GetProperty("term").GetString());
@@ -128,7 +128,7 @@ public sealed class GenerationsApiTests(FeedFixture feed) : IClassFixture<FeedFi
         Assert.Contains("Crème Brûlée", refused.GetProperty("detail").GetString());
 
         var negative = await (await GenerateAsync(feed, token, new { prompt = "a castle", negativePrompt = "no Gore!" }))
-            .AssertProblemAsync(422, "prompt-refused");
+            .AssertProblemAsync(422, "prompt_refused");
         Assert.Equal(("violence", "gore", "negativePrompt"),
             (negative.GetProperty("rule").GetString(), negative.GetProperty("term").GetString(), negative.GetProperty("field").GetString()));
         Assert.Equal(before, await feed.EverythingStoredAsync());
@@ -244,7 +244,7 @@ public sealed class GenerationQuotaTests(SmallQuotaFeed feed) : IClassFixture<Sm
         for (var i = 0; i < SmallQuotaFeed.Quota + 2; i++)
         {
             await (await feed.Client(token).PostAsJsonAsync("/api/v1/generations", new { prompt = "a forbidden word" }))
-                .AssertProblemAsync(422, "prompt-refused");
+                .AssertProblemAsync(422, "prompt_refused");
         }
 
         for (var i = 0; i < SmallQuotaFeed.Quota; i++)

@@ -147,7 +147,7 @@ public sealed class OpenAiGeneratorTests(OpenAiFeed feed) : IClassFixture<OpenAi
     {
         var (response, before) = await GenerateAsync(new { prompt = "refuse this one" });
 
-        var problem = await response.AssertProblemAsync(422, "prompt-refused");
+        var problem = await response.AssertProblemAsync(422, "prompt_refused");
         Assert.Equal("provider-content-policy", problem.GetProperty("rule").GetString());
         Assert.Equal("content_policy_violation", problem.GetProperty("providerCode").GetString());
         Assert.Contains("provider refused", problem.GetProperty("detail").GetString());

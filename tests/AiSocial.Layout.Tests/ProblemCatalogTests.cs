@@ -8,7 +8,7 @@ namespace AiSocial.Layout.Tests;
 /// <summary>docs/problems.md is the one table of problem codes: it lists every problem a module defines, as defined.</summary>
 public sealed partial class ProblemCatalogTests
 {
-    [GeneratedRegex(@"^\|\s*`([a-z0-9-]+)`\s*\|\s*(\d{3})\s*\|\s*(\w+)\s*\|\s*([^|]+?)\s*\|", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\|\s*`([a-z0-9_-]+)`\s*\|\s*(\d{3})\s*\|\s*(\w+)\s*\|\s*([^|]+?)\s*\|", RegexOptions.Multiline)]
     private static partial Regex Row();
 
     /// <summary>Every <see cref="Problem"/> the modules define, from their static fields (internal catalogs included).</summary>

@@ -39,7 +39,7 @@ public static class GenerationsApi
         var group = api.MapGroup("/generations").WithTags("Generations").RequireAuthorization();
         group.MapPost("", Create)
             .WithDescription("Generates an image from a prompt. The prompt (and negative prompt) pass the prompt gate first; a refusal is a 422 " +
-                             "'prompt-refused' naming the check, rule and matched term. Counted against a daily quota (429 with Retry-After); " +
+                             "'prompt_refused' naming the check, rule and matched term. Counted against a daily quota (429 with Retry-After); " +
                              "a generator that refuses, fails, is busy or times out stores and counts nothing.");
         group.MapGet("/{id:guid}", Get).WithDescription("A generation, to the account that made it (404 to anyone else).");
         return group;

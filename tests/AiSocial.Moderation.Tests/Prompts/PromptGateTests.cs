@@ -49,7 +49,7 @@ public sealed class PromptGateTests(PromptGatePlatform platform) : IClassFixture
         (await registry.PromoteAsync(platform.MlEngineer, trained.Version, default)).Value.ToString();
         var refusal = await Gate.CheckAsync(Prompt(UnsafeText), default);
         Assert.NotNull(refusal);
-        Assert.Equal("prompt-refused", refusal.Problem.Code);
+        Assert.Equal("prompt_refused", refusal.Problem.Code);
         var why = refusal.Extensions!;
         Assert.Equal(("text-classifier", "text-classifier", "unsafe_text", trained.Label, "prompt"),
             (why["check"], why["rule"], why["category"], why["version"], why["field"]));

@@ -55,6 +55,10 @@ public static class Extensions
         api.MapPostsApi();
         api.MapTimelinesApi();
         api.MapConsentApi();
+        api.MapInteractionsApi();
+        api.MapRelationshipsApi();
+        api.MapNotificationsApi();
+        api.MapReportsApi();
         endpoints.MapMediaApi().CheckTextInput();
         return endpoints;
     }

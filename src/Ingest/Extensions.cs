@@ -6,6 +6,7 @@ using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Ingest.Posts;
+using AiSocial.Ingest.Social;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +42,13 @@ public static class Extensions
         services.TryAddSingleton<PostSubmissions>();
         services.TryAddSingleton<OutboxQueue>();
         services.TryAddSingleton<ConsentLedger>();
+
+        // Interactions, relationships, notifications and reports.
+        services.TryAddSingleton<PostInteractions>();
+        services.TryAddSingleton<PostComments>();
+        services.TryAddSingleton<Relationships>();
+        services.TryAddSingleton<NotificationInbox>();
+        services.TryAddSingleton<UserReports>();
         return builder;
     }
 }

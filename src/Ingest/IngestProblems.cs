@@ -18,4 +18,8 @@ public static class IngestProblems
     public static readonly Problem ImageDimensionsTooLarge = new("image-dimensions-too-large", 422, "The image is too large: too wide, too tall or too many pixels.");
     public static readonly Problem ImageCorrupt = new("image-corrupt", 422, "The image could not be decoded; it may be truncated or damaged.");
     public static readonly Problem InvalidCursor = new("invalid-cursor", 400, "The cursor is not one this server issued.");
+    public static readonly Problem SelfInteraction = new("self-interaction", 400, "You cannot follow, block or mute yourself.");
+    public static readonly Problem Blocked = new("blocked", 403, "One of you blocks the other, so you cannot interact.");
+    public static readonly Problem NotYourComment = new("not-your-comment", 403, "Only the comment's author or the post's author may delete it.");
+    public static readonly Problem ReportOpen = new("report-open", 409, "You already have an open report of this.");
 }

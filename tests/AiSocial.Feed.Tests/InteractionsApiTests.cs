@@ -330,6 +330,22 @@ public sealed class InteractionsApiTests(FeedFixture feed) : IClassFixture<FeedF
         Assert.Equal(before, await feed.EverythingStoredAsync());
     }
 
+    [Fact]
+    public async Task Comments_of_a_suspended_account_are_hidden()
+    {
+        var author = await feed.PersonAsync();
+        var troll = await feed.PersonAsync();
+        var post = await feed.PublishedPostAsync(author);
+        await troll.PostJsonAsync($"/api/v1/posts/{post}/comments", new { body = "troll" }, 201);
+        await author.PostJsonAsync($"/api/v1/posts/{post}/comments", new { body = "kept" }, 201);
+
+        await feed.ExecuteAsync("update ingest.accounts set suspended_at = now(), suspended_reason = 'spam' where id = $1", troll.Id);
+
+        var bodies = (await author.GetJsonAsync($"/api/v1/posts/{post}/comments")).GetProperty("items").EnumerateArray()
+            .Select(c => c.GetProperty("body").GetString());
+        Assert.Equal(["kept"], bodies);
+    }
+
     [Theory]
     [InlineData("?cursor=zzz", "invalid-cursor")]
     [InlineData("?cursor=AAAA", "invalid-cursor")]
@@ -355,5 +371,30 @@ public sealed class InteractionsApiTests(FeedFixture feed) : IClassFixture<FeedF
 
         var reportsCursor = (await author.GetJsonAsync("/api/v1/me/reports?limit=1")).GetProperty("nextCursor").GetString()!;
         await (await author.Client.GetAsync($"/api/v1/posts/{post}/comments?cursor={reportsCursor}")).AssertProblemAsync(400, "invalid-cursor");
+    }
+
+    [Theory]
+    [InlineData("/api/v1/posts/{id}/like", "post", true, "404")]
+    [InlineData("/api/v1/posts/{id}/like", "delete", true, "404")]
+    [InlineData("/api/v1/posts/{id}/repost", "post", true, "404")]
+    [InlineData("/api/v1/posts/{id}/repost", "delete", true, "404")]
+    [InlineData("/api/v1/posts/{id}/comments", "post", true, "400")]
+    [InlineData("/api/v1/posts/{id}/comments", "get", false, "404")]
+    [InlineData("/api/v1/posts/{id}/comments/{commentId}", "delete", true, "403")]
+    [InlineData("/api/v1/accounts/{handle}/follow", "post", true, "403")]
+    [InlineData("/api/v1/accounts/{handle}/block", "delete", true, "400")]
+    [InlineData("/api/v1/accounts/{handle}/mute", "post", true, "404")]
+    [InlineData("/api/v1/notifications", "get", true, "400")]
+    [InlineData("/api/v1/notifications/read", "post", true, "400")]
+    [InlineData("/api/v1/reports", "post", true, "409")]
+    [InlineData("/api/v1/me/reports", "get", true, "400")]
+    public async Task The_OpenAPI_document_lists_each_interaction_endpoint_with_its_problems_and_whether_it_needs_a_token(string path, string method,
+        bool signedIn, string problemStatus)
+    {
+        var openApi = await feed.Client().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var operation = openApi.GetProperty("paths").GetProperty(path).GetProperty(method);
+        Assert.Equal(signedIn, operation.TryGetProperty("security", out _));
+        Assert.True(operation.GetProperty("responses").TryGetProperty(problemStatus, out _), $"{method} {path} does not declare {problemStatus}.");
     }
 }

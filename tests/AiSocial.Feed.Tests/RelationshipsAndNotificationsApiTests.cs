@@ -296,4 +296,20 @@ public sealed class RelationshipsAndNotificationsApiTests(FeedFixture feed) : IC
         await fan.PostJsonAsync($"/api/v1/posts/{post}/like");
         Assert.Single(await NotificationsAsync(author), n => n.GetProperty("kind").GetString() == "like");
     }
+
+    [Fact]
+    public async Task A_published_post_taken_down_tells_its_author_it_was_removed()
+    {
+        var author = await feed.PersonAsync();
+        var post = await feed.PublishedPostAsync(author);
+
+        await using (var connection = await feed.DataSource.OpenConnectionAsync())
+        {
+            Assert.True(await PostStore.TransitionAsync(connection, post, PostStatus.Removed, [PostStatus.Published], CancellationToken.None));
+            Assert.False(await PostStore.TransitionAsync(connection, post, PostStatus.Removed, [PostStatus.Published], CancellationToken.None));
+        }
+
+        var outcomes = (await NotificationsAsync(author)).Select(n => (n.GetProperty("kind").GetString(), n.GetProperty("outcome").GetString()));
+        Assert.Equal([("moderation", "removed"), ("moderation", "published")], outcomes);
+    }
 }

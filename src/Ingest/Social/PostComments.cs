@@ -12,7 +12,8 @@ public sealed record CommentPage(IReadOnlyList<Comment> Items, string? NextCurso
 
 /// <summary>
 /// Comments with one level of replies. Listed thread by thread, oldest first: each top-level comment followed by its
-/// replies. Comments of accounts blocked either way with the reader are left out, with the replies under them.
+/// replies. Comments of accounts blocked either way with the reader are left out, with the replies under them, and so
+/// are those of suspended accounts.
 /// </summary>
 public sealed class PostComments(NpgsqlDataSource dataSource)
 {
@@ -149,7 +150,7 @@ public sealed class PostComments(NpgsqlDataSource dataSource)
             from ingest.comments c
             join ingest.accounts a on a.id = c.author_id
             left join ingest.comments r on r.id = c.parent_id
-            where c.post_id = $1 and c.deleted_at is null and (r.id is null or r.deleted_at is null)
+            where c.post_id = $1 and c.deleted_at is null and (r.id is null or r.deleted_at is null) and a.suspended_at is null
               and ($2::uuid is null or (not ingest.blocked_between(c.author_id, $2)
                                         and (r.id is null or not ingest.blocked_between(r.author_id, $2))))
               and ($3::timestamptz is null

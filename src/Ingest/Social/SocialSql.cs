@@ -6,7 +6,7 @@ namespace AiSocial.Ingest.Social;
 internal static class SocialSql
 {
     /// <summary>
-    /// Serialises what two accounts do to each other: a block takes it exclusively, a like, comment, repost or follow
+    /// Serialises what two accounts do to each other: a block or follow takes it exclusively, a like, comment or repost
     /// shares it, so nothing slips in between the check for a block and the row it guards.
     /// </summary>
     public static async Task LockPairAsync(NpgsqlConnection connection, Guid a, Guid b, bool exclusive, CancellationToken cancellationToken)

@@ -59,8 +59,7 @@ public static class NotificationsApi
             return new BadRequestProblem(refusal);
         }
 
-        var unread = (await inbox.PageAsync(user.AccountId(), null, 1, cancellationToken)).Value.UnreadCount;
-        return TypedResults.Ok(new MarkReadResponse(marked.Value, unread));
+        return TypedResults.Ok(new MarkReadResponse(marked.Value, await inbox.UnreadCountAsync(user.AccountId(), cancellationToken)));
     }
 
     private static NotificationResponse ToResponse(Notification n) =>

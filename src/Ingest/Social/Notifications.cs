@@ -134,14 +134,7 @@ public sealed class NotificationInbox(NpgsqlDataSource dataSource)
             }
         }
 
-        long unread;
-        await using (var command = new NpgsqlCommand(
-            $"select count(*) from ingest.notifications n where n.account_id = $1 and n.read_at is null and {Shown}", connection))
-        {
-            command.Parameters.Add(new() { Value = accountId });
-            unread = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-        }
-
+        var unread = await UnreadCountAsync(accountId, cancellationToken);
         if (items.Count <= limit)
         {
             return new NotificationPage(items, null, unread);
@@ -149,6 +142,15 @@ public sealed class NotificationInbox(NpgsqlDataSource dataSource)
 
         items.RemoveAt(limit);
         return new NotificationPage(items, PageCursor.Encode(PageCursor.Notifications, [items[^1].Id], []), unread);
+    }
+
+    /// <summary>How many of the notifications the person is shown are unread.</summary>
+    public async Task<long> UnreadCountAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"select count(*) from ingest.notifications n where n.account_id = $1 and n.read_at is null and {Shown}");
+        command.Parameters.Add(new() { Value = accountId });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>Marks every notification up to and including <paramref name="upTo"/> read; returns how many were unread.</summary>

@@ -58,6 +58,10 @@ public static class Extensions
         api.MapTimelinesApi();
         api.MapConsentApi();
         api.MapGenerationsApi();
+        api.MapInteractionsApi();
+        api.MapRelationshipsApi();
+        api.MapNotificationsApi();
+        api.MapReportsApi();
         endpoints.MapMediaApi().CheckTextInput();
         return endpoints;
     }

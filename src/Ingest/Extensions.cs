@@ -7,6 +7,7 @@ using AiSocial.Ingest.Generations;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Ingest.Posts;
+using AiSocial.Ingest.Social;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,6 +46,13 @@ public static class Extensions
         services.TryAddSingleton<OutboxQueue>();
         services.TryAddSingleton<ConsentLedger>();
         builder.AddGenerations();
+
+        // Interactions, relationships, notifications and reports.
+        services.TryAddSingleton<PostInteractions>();
+        services.TryAddSingleton<PostComments>();
+        services.TryAddSingleton<Relationships>();
+        services.TryAddSingleton<NotificationInbox>();
+        services.TryAddSingleton<UserReports>();
         return builder;
     }
 

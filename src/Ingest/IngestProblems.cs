@@ -23,4 +23,8 @@ public static class IngestProblems
     public static readonly Problem GeneratorBusy = new("generator-busy", 503, "The image generator is busy; nothing was made or counted.");
     public static readonly Problem GeneratorTimeout = new("generator-timeout", 504, "The image generator did not answer in time; nothing was made or counted.");
     public static readonly Problem InvalidCursor = new("invalid-cursor", 400, "The cursor is not one this server issued.");
+    public static readonly Problem SelfInteraction = new("self-interaction", 400, "You cannot follow, block or mute yourself.");
+    public static readonly Problem Blocked = new("blocked", 403, "One of you blocks the other, so you cannot interact.");
+    public static readonly Problem NotYourComment = new("not-your-comment", 403, "Only the comment's author or the post's author may delete it.");
+    public static readonly Problem ReportOpen = new("report-open", 409, "You already have an open report of this.");
 }

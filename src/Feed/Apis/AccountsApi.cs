@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Social;
 using AiSocial.Problems;
 using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,7 +28,9 @@ public sealed record SignInRequest(
 
 public sealed record SessionResponse(string Token, DateTimeOffset ExpiresAt);
 
-public sealed record ProfileResponse(string Handle, string DisplayName, DateTimeOffset JoinedAt);
+/// <summary>An account as others see it; <c>following</c>, <c>followedBy</c>, <c>blocking</c> and <c>muting</c> are there for a signed-in viewer.</summary>
+public sealed record ProfileResponse(string Handle, string DisplayName, DateTimeOffset JoinedAt, long FollowerCount, long FollowingCount, long PostCount,
+    bool? Following = null, bool? FollowedBy = null, bool? Blocking = null, bool? Muting = null);
 
 public sealed record MeResponse(Guid Id, string Handle, string DisplayName, int BirthYear, IReadOnlyList<string> Roles, DateTimeOffset JoinedAt);
 
@@ -85,13 +88,20 @@ public static class AccountsApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<ProfileResponse>, NotFoundProblem>> GetProfile(string handle, AccountRegistry accounts,
-        CancellationToken cancellationToken) =>
-        await accounts.FindByHandleAsync(handle, cancellationToken) is { } account
-            ? TypedResults.Ok(new ProfileResponse(account.Handle, account.DisplayName, account.CreatedAt))
-            : new NotFoundProblem(CommonProblems.NotFound, handle.Length <= AccountRegistry.MaxHandleLength
+    private static async Task<Results<Ok<ProfileResponse>, NotFoundProblem>> GetProfile(string handle, ClaimsPrincipal user, Relationships relationships,
+        CancellationToken cancellationToken)
+    {
+        Guid? viewer = user.Identity?.IsAuthenticated == true ? user.AccountId() : null;
+        if (await relationships.ProfileAsync(handle, viewer, cancellationToken) is not { } profile)
+        {
+            return new NotFoundProblem(CommonProblems.NotFound, handle.Length <= AccountRegistry.MaxHandleLength
                 ? $"There is no account @{handle}."
                 : $"There is no account with that handle; handles are at most {AccountRegistry.MaxHandleLength} characters.");
+        }
+
+        return TypedResults.Ok(new ProfileResponse(profile.Handle, profile.DisplayName, profile.JoinedAt, profile.FollowerCount, profile.FollowingCount,
+            profile.PostCount, profile.Viewer?.Following, profile.Viewer?.FollowedBy, profile.Viewer?.Blocking, profile.Viewer?.Muting));
+    }
 
     private static async Task<Ok<MeResponse>> GetMe(ClaimsPrincipal user, AccountRegistry accounts, CancellationToken cancellationToken)
     {

@@ -6,6 +6,9 @@ public static class OutboxTopics
 {
     /// <summary>A post was accepted and waits for its checks.</summary>
     public const string PostSubmitted = "post.submitted";
+
+    /// <summary>A person reported a post, comment or account (the subject is the report's id).</summary>
+    public const string ReportSubmitted = "report.submitted";
 }
 
 public sealed record OutboxMessage(long Id, string Topic, Guid SubjectId, int Attempts, string LeaseOwner);

@@ -72,22 +72,38 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Moves a post to <paramref name="to"/> if it is currently in one of <paramref name="from"/>; false otherwise.
-    /// Runs on the caller's connection so the change commits with the decision that caused it.
+    /// Runs on the caller's connection so the change commits with the decision that caused it. With it, in the same
+    /// statement, the author is told the outcome and, when a remix is published, the author of the post it remixes
+    /// (unless that is the same account, one blocks the other, or the original is deleted).
     /// </summary>
     public static async Task<bool> TransitionAsync(NpgsqlConnection connection, Guid postId, PostStatus to, IReadOnlyCollection<PostStatus> from,
         CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
-            update ingest.posts
-            set status = $2, published_at = case when $4 then now() else published_at end
-            where id = $1 and status = any($3)
+            with moved as (
+                update ingest.posts
+                set status = $2, published_at = case when $4 then now() else published_at end
+                where id = $1 and status = any($3)
+                returning id, author_id, remix_of, status
+            ), outcome as (
+                insert into ingest.notifications (account_id, kind, post_id, detail)
+                select author_id, 'moderation', id, jsonb_build_object('outcome', status) from moved
+                where status in ('published', 'rejected', 'removed')
+            ), remixed as (
+                insert into ingest.notifications (account_id, kind, actor_id, post_id)
+                select o.author_id, 'remix', m.author_id, m.id
+                from moved m join ingest.posts o on o.id = m.remix_of
+                where m.status = 'published' and o.author_id <> m.author_id and o.deleted_at is null
+                  and not ingest.blocked_between(o.author_id, m.author_id)
+            )
+            select count(*) from moved
             """, connection);
         command.Parameters.Add(new() { Value = postId });
         command.Parameters.Add(new() { Value = to.ToDatabase() });
         command.Parameters.Add(new() { Value = from.Select(s => s.ToDatabase()).ToArray() });
         command.Parameters.Add(new() { Value = to == PostStatus.Published });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
     }
 
     internal static async Task<List<Post>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -19,8 +19,8 @@ public static partial class PostTags
     public const string Rule = "Tags are letters, digits and underscores (a leading '#' is dropped), at most 64 characters each and 30 per post, " +
                                "separated by commas or spaces.";
 
-    // A '#' that does not follow a word character starts a tag (so 'C#' or 'a#b' are no tags), running to the next non-word character.
-    [GeneratedRegex(@"(?<![\p{L}\p{Nd}_])#([\p{L}\p{Nd}_]+)")]
+    // A '#' that follows no word character or '/' starts a tag (so 'C#', 'a#b' and a link's '/#part' are no tags), running to the next non-word character.
+    [GeneratedRegex(@"(?<![\p{L}\p{Nd}_/])#([\p{L}\p{Nd}_]+)")]
     private static partial Regex CaptionTag();
 
     [GeneratedRegex(@"^[\p{L}\p{Nd}_]+$")]

@@ -211,7 +211,8 @@ public sealed class PostLifecycleApiTests(FeedFixture feed) : IClassFixture<Feed
         var (generation, sha256) = await GenerationAsync(author);
         var (media, files) = (await feed.ScalarAsync<long>("select count(*) from ingest.media"), feed.MediaFileCount());
 
-        var response = await SendPostAsync(author, "from-generation", Form(null, ("generationId", generation.ToString()), ("caption", "made it")));
+        var response = await SendPostAsync(author, "from-generation",
+            Form(null, ("generationId", generation.ToString()), ("prompt", ""), ("caption", "made it")));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var post = await response.Content.ReadFromJsonAsync<JsonElement>();

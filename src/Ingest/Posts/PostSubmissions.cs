@@ -203,7 +203,8 @@ public sealed class PostSubmissions(
     {
         var errors = new ValidationErrors();
         string? prompt = null;
-        if (imageAttached || draft.Prompt is not null)
+        // A generation brings its own prompt, so for one an empty prompt field is no prompt.
+        if (imageAttached || !string.IsNullOrWhiteSpace(draft.Prompt))
         {
             if (TextRules.DisplayProblem(draft.Prompt ?? "", multiLine: true, out var stored) is { } unreadablePrompt)
             {

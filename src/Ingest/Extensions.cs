@@ -43,6 +43,9 @@ public static class Extensions
         services.TryAddSingleton<MediaAccess>();
         services.TryAddSingleton<PostStore>();
         services.TryAddSingleton<PostSubmissions>();
+        services.TryAddSingleton<PostLineage>();
+        services.TryAddSingleton<PostEditor>();
+        services.TryAddSingleton<PromptAudience>();
         services.TryAddSingleton<OutboxQueue>();
         services.TryAddSingleton<ConsentLedger>();
         builder.AddGenerations();

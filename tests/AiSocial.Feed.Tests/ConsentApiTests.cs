@@ -68,7 +68,12 @@ public sealed class HostEndpointsTests(FeedFixture feed) : IClassFixture<FeedFix
     }
 
     [Theory]
-    [InlineData("/api/v1/posts", "post", "202 400 401 413 415 422")]
+    [InlineData("/api/v1/posts", "post", "202 400 401 409 413 415 422")]
+    [InlineData("/api/v1/posts/{id}", "patch", "200 400 401 404 413 415")]
+    [InlineData("/api/v1/posts/{id}", "delete", "204 401 404")]
+    [InlineData("/api/v1/posts/{id}/lineage", "get", "200 404")]
+    [InlineData("/api/v1/posts/{id}/remixes", "get", "200 400 404")]
+    [InlineData("/api/v1/posts/{id}/edits", "get", "200 400 404")]
     [InlineData("/api/v1/accounts", "post", "201 400 409 413 415")]
     [InlineData("/api/v1/sessions", "post", "200 400 401 403 413 415 429")]
     [InlineData("/api/v1/me/consent", "put", "200 400 401 413 415")]

@@ -8,6 +8,8 @@ namespace AiSocial.Export.Runs;
 internal static class ExclusionReasons
 {
     public const string NotPublished = "not_published";
+    public const string Deleted = "deleted";
+    public const string PostOptedOut = "post_opted_out";
     public const string NoConsent = "no_consent";
     public const string ConsentWithdrawn = "consent_withdrawn";
     public const string NotApproved = "not_approved";
@@ -15,8 +17,8 @@ internal static class ExclusionReasons
 }
 
 /// <summary>
-/// Which posts may go into a training dataset. Fails closed: only a published post, approved by moderation, whose
-/// author's latest consent event for the purpose is a grant.
+/// Which posts may go into a training dataset. Fails closed: only a published, undeleted post that does not opt
+/// itself out, approved by moderation, whose author's latest consent event for the purpose is a grant.
 /// </summary>
 internal static class Eligibility
 {
@@ -25,6 +27,17 @@ internal static class Eligibility
         if (candidate.Status != PostStatus.Published)
         {
             return ExclusionReasons.NotPublished;
+        }
+
+        if (candidate.DeletedAt is not null)
+        {
+            return ExclusionReasons.Deleted;
+        }
+
+        // A post can narrow its author's consent, never widen it.
+        if (candidate.AllowTraining == false)
+        {
+            return ExclusionReasons.PostOptedOut;
         }
 
         if (candidate.Consent is null)

@@ -26,7 +26,8 @@ public sealed record PostResponse(
     int Height,
     Guid? RemixOf,
     PromptVisibility PromptVisibility,
-    bool? AllowTraining,
+    // Always present: false, this post is never used for training; null, its author's consent decides.
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] bool? AllowTraining,
     GenerationResponse? Generation,
     long LikeCount,
     long CommentCount,

@@ -11,7 +11,14 @@ public sealed record CoveringConsent(long EventId, bool Granted, string TermsVer
 /// <summary>A post as a dataset export sees it: its state, media and the author's consent as of the snapshot.</summary>
 public sealed record TrainingCandidate(
     Guid PostId, Guid AuthorId, PostStatus Status, string Prompt, string? Caption, PostMedia Media,
-    DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, CoveringConsent? Consent);
+    DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, CoveringConsent? Consent)
+{
+    /// <summary>False when the post itself is kept out of training, whatever the author's consent; null leaves it to that consent.</summary>
+    public bool? AllowTraining { get; init; }
+
+    /// <summary>Set when the author deleted the post: a tombstone, used for nothing.</summary>
+    public DateTimeOffset? DeletedAt { get; init; }
+}
 
 /// <summary>
 /// Reads every post with its author's consent for one purpose. Runs on the caller's connection so an export can
@@ -25,7 +32,7 @@ public static class TrainingCandidates
         await using var command = new NpgsqlCommand(
             """
             select p.id, p.author_id, p.status, p.prompt, p.caption, m.sha256, m.content_type, m.width, m.height,
-                   p.created_at, p.published_at, c.id, c.granted, c.terms_version, c.occurred_at
+                   p.created_at, p.published_at, c.id, c.granted, c.terms_version, c.occurred_at, p.allow_training, p.deleted_at
             from ingest.posts p
             join ingest.media m on m.sha256 = p.media_sha256
             left join lateral (
@@ -45,7 +52,11 @@ public static class TrainingCandidates
                 new PostMedia(reader.GetString(5), reader.GetString(6), reader.GetInt32(7), reader.GetInt32(8)),
                 reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
                 reader.IsDBNull(11) ? null : new CoveringConsent(reader.GetInt64(11), reader.GetBoolean(12), reader.GetString(13),
-                    reader.GetFieldValue<DateTimeOffset>(14)));
+                    reader.GetFieldValue<DateTimeOffset>(14)))
+            {
+                AllowTraining = reader.IsDBNull(15) ? null : reader.GetBoolean(15),
+                DeletedAt = reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16),
+            };
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class MediaAccess(NpgsqlDataSource dataSource)
             select m.content_type, m.width, m.height,
                    bool_or(p.status = $3),
                    bool_or(p.author_id = $2)
-            from ingest.media m join ingest.posts p on p.media_sha256 = m.sha256
+            from ingest.media m join ingest.posts p on p.media_sha256 = m.sha256 and p.deleted_at is null
             where m.sha256 = $1
             group by m.sha256
             """);

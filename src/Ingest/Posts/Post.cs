@@ -62,5 +62,27 @@ public sealed record Post(
     public PostCounts Counts { get; init; } = PostCounts.None;
 }
 
-/// <summary>What a person sends with the image.</summary>
-public sealed record PostDraft(string? Prompt, string? Caption);
+/// <summary>
+/// What a person sends with the image, or with <see cref="GenerationId"/> in its place (a generation of theirs, whose
+/// prompt stands when none is given). Absent values take their defaults: not sensitive, prompt public, training as the
+/// author's consent says.
+/// </summary>
+public sealed record PostDraft(string? Prompt, string? Caption)
+{
+    public Guid? GenerationId { get; init; }
+    public string? NegativePrompt { get; init; }
+    public string? AltText { get; init; }
+
+    /// <summary>Tags separated by commas or spaces; the caption's <c>#tags</c> are added to them.</summary>
+    public string? Tags { get; init; }
+
+    public bool? Sensitive { get; init; }
+    public string? ContentWarning { get; init; }
+    public Guid? RemixOf { get; init; }
+
+    /// <summary><c>public</c>, <c>followers</c> or <c>private</c>.</summary>
+    public string? PromptVisibility { get; init; }
+
+    /// <summary>False keeps this post out of training whatever the author's consent; true or absent leaves it to that consent.</summary>
+    public bool? AllowTraining { get; init; }
+}

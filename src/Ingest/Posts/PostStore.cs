@@ -38,11 +38,20 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
         return (await ReadAllAsync(command, cancellationToken)).ToDictionary(p => p.Id);
     }
 
-    /// <summary>A post as <paramref name="viewerId"/> may see it: published, or their own.</summary>
+    /// <summary>
+    /// SQL that holds when the account in the parameter <paramref name="viewer"/> (<see cref="Guid.Empty"/> for nobody signed in)
+    /// may see post <c>p</c>: not deleted, and their own, or published by an account with no block between the two.
+    /// </summary>
+    internal static string VisibleTo(string viewer) =>
+        $"(p.deleted_at is null and (p.author_id = {viewer} or (p.status = 'published' and not ingest.blocked_between(p.author_id, {viewer}))))";
+
+    /// <summary>A post as <paramref name="viewerId"/> may see it: not deleted, and published with no block either way, or their own.</summary>
     public async Task<Post?> GetVisibleAsync(Guid id, Guid? viewerId, CancellationToken cancellationToken)
     {
-        var post = await GetAsync(id, cancellationToken);
-        return post is not null && (post.Status == PostStatus.Published || post.Author.Id == viewerId) ? post : null;
+        await using var command = dataSource.CreateCommand($"{SelectPost} where p.id = $1 and {VisibleTo("$2")}");
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = viewerId ?? Guid.Empty });
+        return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
     public async Task<TimelinePage> PublicTimelineAsync(TimelineCursor? after, int limit, CancellationToken cancellationToken)
@@ -51,7 +60,7 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             $"""
             {SelectPost}
-            where p.status = $4
+            where p.status = $4 and p.deleted_at is null
               and ($1::timestamptz is null or (p.published_at, p.id) < ($1, $2))
             order by p.published_at desc, p.id desc
             limit $3

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Problems;
@@ -23,9 +24,17 @@ public sealed class PostSubmissions(
     public const int MaxCaptionLength = 2200;
     public const int MaxIdempotencyKeyLength = 200;
 
+    public const int MaxAltTextLength = 1500;
+    public const int MaxContentWarningLength = 200;
+
     public const string ImageRule = "Attach the image as the multipart field 'image'.";
+    public const string ImageOrGenerationRule = "Send either an 'image' file or the 'generationId' of an image you generated, not both.";
     public const string PromptRule = "The prompt is required, at most 2000 characters: say what the image was made from.";
+    public const string NegativePromptRule = "The negative prompt may be at most 2000 characters.";
     public const string CaptionRule = "The caption may be at most 2200 characters.";
+    public const string AltTextRule = "The alt text may be at most 1500 characters.";
+    public const string ContentWarningRule = "The content warning may be at most 200 characters, on one line.";
+    public const string PromptVisibilityRule = "promptVisibility must be public, followers or private.";
 
     /// <summary>The accepted post (or, for a retry, the post the key first made); refused when anything sent is wrong.</summary>
     public async Task<Outcome<SubmittedPost>> SubmitAsync(Guid authorId, string? idempotencyKey, PostDraft draft, Stream? image,
@@ -38,19 +47,24 @@ public sealed class PostSubmissions(
         }
 
         var key = idempotencyKey!;
-        if (CheckDraft(draft, imageAttached: image is not null, out var prompt, out var caption) is { } invalid)
+        if (CheckDraft(draft, imageAttached: image is not null, out var fields) is { } invalid)
         {
             return invalid;
         }
 
-        var inspection = await inspector.InspectAsync(image!, cancellationToken);
-        if (inspection.Refusal is { } badImage)
+        InspectedImage? inspected = null;
+        if (image is not null)
         {
-            return badImage;
+            var inspection = await inspector.InspectAsync(image, cancellationToken);
+            if (inspection.Refusal is { } badImage)
+            {
+                return badImage;
+            }
+
+            inspected = inspection.Value;
         }
 
-        var inspected = inspection.Value;
-        var fingerprint = Fingerprint(prompt, caption, inspected.UploadSha256);
+        var fingerprint = Fingerprint(fields, inspected?.UploadSha256);
 
         var earlier = await FindByKeyAsync(authorId, key, cancellationToken);
         if (earlier is not null)
@@ -58,18 +72,43 @@ public sealed class PostSubmissions(
             return await ReplayAsync(earlier.Value, fingerprint, cancellationToken);
         }
 
+        string mediaSha256, uploadSha256, prompt;
+        var negativePrompt = fields.NegativePrompt;
+        if (inspected is not null)
+        {
+            (mediaSha256, uploadSha256, prompt) = (inspected.Sha256, inspected.UploadSha256, fields.Prompt!);
+        }
+        else if (await FindGenerationAsync(authorId, fields.GenerationId!.Value, cancellationToken) is { } generation)
+        {
+            // The generated file is what the author "sent": its hash stands for the upload's.
+            (mediaSha256, uploadSha256, prompt) = (generation.MediaSha256, generation.MediaSha256, fields.Prompt ?? generation.Prompt);
+            negativePrompt ??= generation.NegativePrompt;
+        }
+        else
+        {
+            return new Refusal(IngestProblems.GenerationNotFound,
+                $"There is no generation {fields.GenerationId} of yours; send the id POST /api/v1/generations answered you with.");
+        }
+
         // Written under a temporary name first; it takes its place only in the transaction that records it.
-        using var staged = await media.StageAsync(inspected, cancellationToken);
+        using var staged = inspected is null ? null : await media.StageAsync(inspected, cancellationToken);
         var postId = Guid.CreateVersion7();
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await using (var command = new NpgsqlCommand(
-                """
-                insert into ingest.media (sha256, content_type, width, height, byte_size)
-                values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing
-                """, connection))
+            // Checked in the transaction, holding the source so that it cannot be deleted before its remix is counted.
+            if (fields.RemixOf is { } source && !await LockRemixSourceAsync(connection, authorId, source, cancellationToken))
             {
+                return new Refusal(IngestProblems.RemixSourceNotFound, $"There is no post {source} you can see to remix; remixOf names a post you can see.");
+            }
+
+            if (inspected is not null)
+            {
+                await using var command = new NpgsqlCommand(
+                    """
+                    insert into ingest.media (sha256, content_type, width, height, byte_size)
+                    values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing
+                    """, connection);
                 command.Parameters.Add(new() { Value = inspected.Sha256 });
                 command.Parameters.Add(new() { Value = inspected.ContentType });
                 command.Parameters.Add(new() { Value = inspected.Width });
@@ -80,19 +119,31 @@ public sealed class PostSubmissions(
 
             await using (var command = new NpgsqlCommand(
                 """
-                insert into ingest.posts (id, author_id, media_sha256, upload_sha256, prompt, caption, idempotency_key, request_fingerprint)
-                values ($1, $2, $3, $4, $5, $6, $7, $8)
+                insert into ingest.posts (id, author_id, media_sha256, upload_sha256, prompt, caption, idempotency_key, request_fingerprint,
+                                          negative_prompt, alt_text, tags, given_tags, sensitive, content_warning, remix_of,
+                                          prompt_visibility, allow_training, generation_id)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
                 on conflict (author_id, idempotency_key) do nothing
                 """, connection))
             {
                 command.Parameters.Add(new() { Value = postId });
                 command.Parameters.Add(new() { Value = authorId });
-                command.Parameters.Add(new() { Value = inspected.Sha256 });
-                command.Parameters.Add(new() { Value = inspected.UploadSha256 });
+                command.Parameters.Add(new() { Value = mediaSha256 });
+                command.Parameters.Add(new() { Value = uploadSha256 });
                 command.Parameters.Add(new() { Value = prompt });
-                command.Parameters.Add(new() { Value = (object?)caption ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                command.Parameters.Add(Text(fields.Caption));
                 command.Parameters.Add(new() { Value = key });
                 command.Parameters.Add(new() { Value = fingerprint });
+                command.Parameters.Add(Text(negativePrompt));
+                command.Parameters.Add(Text(fields.AltText));
+                command.Parameters.Add(new() { Value = fields.Tags.ToArray() });
+                command.Parameters.Add(new() { Value = fields.GivenTags.ToArray() });
+                command.Parameters.Add(new() { Value = fields.Sensitive });
+                command.Parameters.Add(Text(fields.ContentWarning));
+                command.Parameters.Add(new() { Value = (object?)fields.RemixOf ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+                command.Parameters.Add(new() { Value = fields.PromptVisibility.ToDatabase() });
+                command.Parameters.Add(new() { Value = (object?)fields.AllowTraining ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
+                command.Parameters.Add(new() { Value = (object?)fields.GenerationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
                 if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
                 {
                     // A concurrent request with the same key won the race; answer as its retry. The staged file goes.
@@ -102,8 +153,18 @@ public sealed class PostSubmissions(
                 }
             }
 
+            await PostTags.StoreAsync(connection, postId, fields.Tags, cancellationToken);
+            if (fields.RemixOf is { } remixed)
+            {
+                await PostLineage.CountRemixesAsync(connection, remixed, 1, cancellationToken);
+            }
+
             await OutboxQueue.EnqueueAsync(connection, OutboxTopics.PostSubmitted, postId, cancellationToken);
-            await staged.PlaceAsync(connection, cancellationToken);
+            if (staged is not null)
+            {
+                await staged.PlaceAsync(connection, cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
 
@@ -123,44 +184,127 @@ public sealed class PostSubmissions(
             : null;
     }
 
-    private static Refusal? CheckDraft(PostDraft draft, bool imageAttached, out string prompt, out string? caption)
+    /// <summary>The draft as it is stored, every text checked and trimmed; the prompt is null only for a generation that brings its own.</summary>
+    private sealed record CheckedDraft(
+        string? Prompt,
+        string? NegativePrompt,
+        string? Caption,
+        string? AltText,
+        IReadOnlyList<string> GivenTags,
+        IReadOnlyList<string> Tags,
+        bool Sensitive,
+        string? ContentWarning,
+        Guid? RemixOf,
+        PromptVisibility PromptVisibility,
+        bool? AllowTraining,
+        Guid? GenerationId);
+
+    private static Refusal? CheckDraft(PostDraft draft, bool imageAttached, out CheckedDraft fields)
     {
         var errors = new ValidationErrors();
-        if (TextRules.DisplayProblem(draft.Prompt ?? "", multiLine: true, out prompt) is { } unreadablePrompt)
+        string? prompt = null;
+        // A generation brings its own prompt, so for one an empty prompt field is no prompt.
+        if (imageAttached || !string.IsNullOrWhiteSpace(draft.Prompt))
         {
-            errors.Add("prompt", string.IsNullOrWhiteSpace(draft.Prompt) ? PromptRule : $"The prompt {unreadablePrompt}.");
-        }
-        else if (prompt.Length > MaxPromptLength)
-        {
-            errors.Add("prompt", PromptRule);
-        }
-
-        // An empty caption is no caption; one of only invisible characters is refused like any unreadable text.
-        caption = null;
-        if (!string.IsNullOrWhiteSpace(draft.Caption))
-        {
-            if (TextRules.DisplayProblem(draft.Caption, multiLine: true, out var stored) is { } unreadableCaption)
+            if (TextRules.DisplayProblem(draft.Prompt ?? "", multiLine: true, out var stored) is { } unreadablePrompt)
             {
-                errors.Add("caption", $"The caption {unreadableCaption}.");
+                errors.Add("prompt", string.IsNullOrWhiteSpace(draft.Prompt) ? PromptRule : $"The prompt {unreadablePrompt}.");
             }
-            else if (stored.Length > MaxCaptionLength)
+            else if (stored.Length > MaxPromptLength)
             {
-                errors.Add("caption", CaptionRule);
+                errors.Add("prompt", PromptRule);
             }
 
-            caption = stored;
+            prompt = stored;
         }
 
-        if (!imageAttached)
+        var negativePrompt = OptionalText(draft.NegativePrompt, "negativePrompt", "negative prompt", MaxPromptLength, NegativePromptRule, true, errors);
+        var caption = OptionalText(draft.Caption, "caption", "caption", MaxCaptionLength, CaptionRule, true, errors);
+        var altText = OptionalText(draft.AltText, "altText", "alt text", MaxAltTextLength, AltTextRule, true, errors);
+        var contentWarning = OptionalText(draft.ContentWarning, "contentWarning", "content warning", MaxContentWarningLength, ContentWarningRule, false, errors);
+        if (contentWarning is not null && draft.Sensitive == false)
         {
-            errors.Add("image", ImageRule);
+            errors.Add("contentWarning", "A content warning marks the post sensitive; leave 'sensitive' out or send true with it.");
         }
 
+        var given = PostTags.ParseGiven(draft.Tags, errors);
+        var tags = PostTags.Combine(given, PostTags.ParseCaption(caption, errors), errors);
+
+        PromptVisibility? visibility = draft.PromptVisibility switch
+        {
+            null or "" or "public" => PromptVisibility.Public,
+            "followers" => PromptVisibility.Followers,
+            "private" => PromptVisibility.Private,
+            _ => null,
+        };
+        if (visibility is null)
+        {
+            errors.Add("promptVisibility", PromptVisibilityRule);
+        }
+
+        if (imageAttached == draft.GenerationId.HasValue)
+        {
+            errors.Add(imageAttached ? "generationId" : "image", ImageOrGenerationRule);
+        }
+
+        fields = new CheckedDraft(prompt, negativePrompt, caption, altText, given, tags, draft.Sensitive ?? contentWarning is not null, contentWarning,
+            draft.RemixOf, visibility ?? PromptVisibility.Public, draft.AllowTraining == false ? false : null, draft.GenerationId);
         return errors.ToRefusal();
     }
 
-    private static byte[] Fingerprint(string prompt, string? caption, string imageSha256) =>
-        SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new[] { prompt, caption, imageSha256 })));
+    /// <summary>Text shown to others that may be left out: empty is absent; otherwise it must be readable and short enough.</summary>
+    private static string? OptionalText(string? text, string field, string name, int maxLength, string rule, bool multiLine, ValidationErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (TextRules.DisplayProblem(text, multiLine, out var stored) is { } unreadable)
+        {
+            errors.Add(field, $"The {name} {unreadable}.");
+        }
+        else if (stored.Length > maxLength)
+        {
+            errors.Add(field, rule);
+        }
+
+        return stored;
+    }
+
+    /// <summary>Every stored field of the request, so the same key with anything changed is refused rather than replayed.</summary>
+    private static byte[] Fingerprint(CheckedDraft fields, string? uploadSha256) =>
+        SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new object?[]
+        {
+            fields.Prompt, fields.Caption, uploadSha256, fields.GenerationId, fields.NegativePrompt, fields.AltText, fields.Tags, fields.Sensitive,
+            fields.ContentWarning, fields.RemixOf, fields.PromptVisibility.ToDatabase(), fields.AllowTraining,
+        })));
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+
+    private sealed record GenerationSource(string Prompt, string? NegativePrompt, string MediaSha256);
+
+    /// <summary>The author's own generation; someone else's is as unknown as one that does not exist.</summary>
+    private async Task<GenerationSource?> FindGenerationAsync(Guid authorId, Guid generationId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select prompt, negative_prompt, media_sha256 from ingest.generations where id = $1 and account_id = $2");
+        command.Parameters.Add(new() { Value = generationId });
+        command.Parameters.Add(new() { Value = authorId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new GenerationSource(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2))
+            : null;
+    }
+
+    /// <summary>True when the author may see the post they remix; it is then held until the transaction ends.</summary>
+    private static async Task<bool> LockRemixSourceAsync(NpgsqlConnection connection, Guid authorId, Guid sourceId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"select 1 from ingest.posts p where p.id = $1 and {PostStore.VisibleTo("$2")} for share", connection);
+        command.Parameters.Add(new() { Value = sourceId });
+        command.Parameters.Add(new() { Value = authorId });
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
 
     private async Task<(Guid PostId, byte[] Fingerprint)?> FindByKeyAsync(Guid authorId, string key, CancellationToken cancellationToken)
     {
@@ -178,9 +322,12 @@ public sealed class PostSubmissions(
         if (!earlier.Fingerprint.AsSpan().SequenceEqual(fingerprint))
         {
             return new Refusal(IngestProblems.IdempotencyKeyReused,
-                "This Idempotency-Key was already used with a different image, prompt or caption. Use a new key for a new post.");
+                "This Idempotency-Key was already used with a different image, generation or field. Use a new key for a new post.");
         }
 
-        return new SubmittedPost((await posts.GetAsync(earlier.PostId, cancellationToken))!, Replayed: true);
+        var post = (await posts.GetAsync(earlier.PostId, cancellationToken))!;
+        return post.DeletedAt is null
+            ? new SubmittedPost(post, Replayed: true)
+            : new Refusal(CommonProblems.Conflict, "The post this Idempotency-Key made has been deleted. Use a new key to post again.");
     }
 }

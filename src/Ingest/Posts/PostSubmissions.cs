@@ -64,24 +64,11 @@ public sealed class PostSubmissions(
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
+            await staged.RecordAsync(connection, cancellationToken);
             await using (var command = new NpgsqlCommand(
                 """
-                insert into ingest.media (sha256, content_type, width, height, byte_size)
-                values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing
-                """, connection))
-            {
-                command.Parameters.Add(new() { Value = inspected.Sha256 });
-                command.Parameters.Add(new() { Value = inspected.ContentType });
-                command.Parameters.Add(new() { Value = inspected.Width });
-                command.Parameters.Add(new() { Value = inspected.Height });
-                command.Parameters.Add(new() { Value = (long)inspected.Bytes.Length });
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using (var command = new NpgsqlCommand(
-                """
-                insert into ingest.posts (id, author_id, media_sha256, upload_sha256, prompt, caption, idempotency_key, request_fingerprint)
-                values ($1, $2, $3, $4, $5, $6, $7, $8)
+                insert into ingest.posts (id, author_id, media_sha256, upload_sha256, prompt, caption, idempotency_key, request_fingerprint, provenance)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
                 on conflict (author_id, idempotency_key) do nothing
                 """, connection))
             {
@@ -93,6 +80,7 @@ public sealed class PostSubmissions(
                 command.Parameters.Add(new() { Value = (object?)caption ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 command.Parameters.Add(new() { Value = key });
                 command.Parameters.Add(new() { Value = fingerprint });
+                command.Parameters.Add(new() { Value = inspected.Provenance.ToJson() });
                 if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
                 {
                     // A concurrent request with the same key won the race; answer as its retry. The staged file goes.

@@ -101,7 +101,6 @@ public static class FeedImagingBenchmarks
         using (var canvas = new SKCanvas(bitmap))
         using (var grain = new SKPaint { Shader = SKShader.CreatePerlinNoiseFractalNoise(0.6f, 0.6f, 2, seed), BlendMode = SKBlendMode.Overlay })
         {
-            grain.Color = SKColors.White.WithAlpha(90);
             canvas.DrawRect(0, 0, width, height, grain);
         }
 

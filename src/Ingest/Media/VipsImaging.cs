@@ -78,7 +78,7 @@ internal sealed class VipsImaging : ImagingEngine
                 return new ProcessedImage(encoded, stored, srgb.Width, srgb.Height, EncodeThumbnail(thumbnail), thumbnail.Width, thumbnail.Height,
                     new PreviewPixels(preview.Width, preview.Height, (rgb ?? preview).WriteToMemory<byte>()));
             }
-            catch (VipsException e) when (Environment.GetEnvironmentVariable("VIPSDEBUG") is null ? true : throw new InvalidOperationException(e.Message, e))
+            catch (VipsException)
             {
                 return null;
             }

@@ -118,9 +118,6 @@ public sealed class ImageInspector
         }
     }
 
-    /// <summary>A WebP thumbnail of an image stored before thumbnails were made at ingest.</summary>
-    internal byte[] ThumbnailOf(byte[] stored) => _engine.Thumbnail(stored).Bytes;
-
     private Refusal? CheckDimensions(long width, long height)
     {
         if (width <= 0 || height <= 0 || width > _options.MaxSide || height > _options.MaxSide)

@@ -56,9 +56,12 @@ internal abstract class ImagingEngine
     /// <summary>A WebP thumbnail (longest side at most <see cref="ThumbnailSide"/>) of an image already stored.</summary>
     public abstract (byte[] Bytes, int Width, int Height) Thumbnail(byte[] stored);
 
+    /// <summary>The engine of <paramref name="library"/>; fails at once, saying why, when libvips' native library cannot be loaded.</summary>
     public static ImagingEngine For(ImagingLibrary library) => library switch
     {
         ImagingLibrary.Skia => SkiaImaging.Instance,
+        _ when !NetVips.ModuleInitializer.VipsInitialized => throw new InvalidOperationException(
+            $"libvips could not be loaded ({NetVips.ModuleInitializer.Exception?.Message}); set Media:Library to Skia to run without it."),
         _ => VipsImaging.Instance,
     };
 

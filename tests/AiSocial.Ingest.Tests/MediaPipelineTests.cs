@@ -90,6 +90,34 @@ public sealed class MediaPipelineTests
         Assert.False((await InspectAsync(TestImages.Webp(), ImagingLibrary.Vips)).Value.Provenance.C2paManifest);
     }
 
+    [Fact]
+    public void Looking_for_c2pa_in_cut_or_lying_files_never_fails()
+    {
+        var files = new[]
+        {
+            MediaTestImages.JpegWithC2pa(TestImages.Jpeg()),
+            MediaTestImages.PngWithC2pa(TestImages.Png()),
+            MediaTestImages.WebpWithC2pa(TestImages.Webp(), 64, 48),
+        };
+        var random = new Random(5);
+        foreach (var file in files)
+        {
+            var format = ImageFormat.Detect(file)!;
+            for (var cut = 0; cut < file.Length; cut += 7)
+            {
+                ImageProvenance.HasC2paManifest(file.AsSpan(0, cut), format);
+            }
+
+            for (var i = 0; i < 200; i++)
+            {
+                var lying = file.ToArray();
+                lying[random.Next(8, Math.Min(lying.Length, 120))] = 0xFF; // lengths and sizes become huge
+                ImageProvenance.HasC2paManifest(lying, format);
+                _ = ImageProvenance.Read(lying, format);
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Libraries))]
     public async Task Metadata_that_cannot_be_read_is_recorded_as_unreadable_and_the_image_is_still_accepted(ImagingLibrary library)

@@ -45,8 +45,8 @@ public sealed record ImageProvenance(bool MetadataReadable, string? DigitalSourc
         {
             directories = ImageMetadataReader.ReadMetadata(new MemoryStream(bytes, writable: false));
         }
-        catch (Exception exception) when (exception is ImageProcessingException or IOException or ArgumentException
-                                              or IndexOutOfRangeException or InvalidOperationException or FormatException or OverflowException)
+        // Metadata is parsed from untrusted bytes: whatever the parser trips on makes the metadata unreadable, never the upload refused.
+        catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
         {
             return new ImageProvenance(false, null, null, c2pa, Cut(exception.Message));
         }
@@ -133,22 +133,22 @@ public sealed record ImageProvenance(bool MetadataReadable, string? DigitalSourc
 
     private static bool PngHasChunk(ReadOnlySpan<byte> png, ReadOnlySpan<byte> type)
     {
-        var at = 8;
+        long at = 8;
         while (at + 12 <= png.Length)
         {
-            var length = BinaryPrimitives.ReadUInt32BigEndian(png[at..]);
-            var chunk = png.Slice(at + 4, 4);
+            var length = BinaryPrimitives.ReadUInt32BigEndian(png[(int)at..]);
+            var chunk = png.Slice((int)at + 4, 4);
             if (chunk.SequenceEqual(type))
             {
                 return true;
             }
 
-            if (chunk.SequenceEqual("IEND"u8) || length > int.MaxValue - 12)
+            if (chunk.SequenceEqual("IEND"u8))
             {
                 return false;
             }
 
-            at += 12 + (int)length;
+            at += 12L + length;
         }
 
         return false;
@@ -156,21 +156,16 @@ public sealed record ImageProvenance(bool MetadataReadable, string? DigitalSourc
 
     private static bool RiffHasChunk(ReadOnlySpan<byte> riff, ReadOnlySpan<byte> fourCc)
     {
-        var at = 12;
+        long at = 12;
         while (at + 8 <= riff.Length)
         {
-            if (riff.Slice(at, 4).SequenceEqual(fourCc))
+            if (riff.Slice((int)at, 4).SequenceEqual(fourCc))
             {
                 return true;
             }
 
-            var size = BinaryPrimitives.ReadUInt32LittleEndian(riff[(at + 4)..]);
-            if (size > int.MaxValue - 9)
-            {
-                return false;
-            }
-
-            at += 8 + (int)size + (int)(size & 1);
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(riff[((int)at + 4)..]);
+            at += 8L + size + (size & 1);
         }
 
         return false;

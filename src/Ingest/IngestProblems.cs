@@ -16,6 +16,7 @@ public static class IngestProblems
     public static readonly Problem ImageTooLarge = new("image-too-large", 413, "The image file is too large.");
     public static readonly Problem ImageUnsupported = new("image-unsupported", 415, "The file is not a PNG, JPEG, WebP or GIF image.");
     public static readonly Problem ImageDimensionsTooLarge = new("image-dimensions-too-large", 422, "The image is too large: too wide, too tall or too many pixels.");
+    public static readonly Problem ImageTooManyFrames = new("image-too-many-frames", 422, "The animation has too many frames.");
     public static readonly Problem ImageCorrupt = new("image-corrupt", 422, "The image could not be decoded; it may be truncated or damaged.");
     public static readonly Problem PromptRefused = new("prompt_refused", 422, "The prompt was refused.");
     public static readonly Problem GenerationQuotaExceeded = new("generation-quota-exceeded", 429, "You have made as many images as your daily quota allows.");

@@ -46,6 +46,25 @@ public sealed class MediaSweeperTests(PlatformFixture platform) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_thumbnail_lives_and_goes_with_its_image()
+    {
+        var author = await platform.CreateAccountAsync();
+        var post = await platform.SubmitPostAsync(author.Id, TestImages.Png(seed: 79));
+        var thumbnail = Store.ThumbnailPathFor(post.Media.Sha256);
+        File.SetLastWriteTimeUtc(thumbnail, LongAgo);
+        var orphanSha256 = RandomSha256();
+        var orphan = WriteFile(Store.PathFor(orphanSha256), LongAgo);
+        var orphanThumbnail = WriteFile(Store.ThumbnailPathFor(orphanSha256), LongAgo);
+
+        var sweep = await platform.Get<MediaSweeper>().SweepAsync(default);
+
+        Assert.True(File.Exists(thumbnail));
+        Assert.False(File.Exists(orphan));
+        Assert.False(File.Exists(orphanThumbnail));
+        Assert.True(sweep.UnreferencedRemoved >= 2);
+    }
+
+    [Fact]
     public async Task A_row_whose_file_is_gone_is_counted_not_hidden()
     {
         var author = await platform.CreateAccountAsync();

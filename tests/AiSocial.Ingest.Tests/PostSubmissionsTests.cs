@@ -28,7 +28,8 @@ public sealed class PostSubmissionsTests(PlatformFixture platform) : IClassFixtu
         Assert.Equal(PostStatus.Pending, post.Status);
         Assert.Equal(("a red fox", "my fox"), (post.Prompt, post.Caption));
         var stored = await File.ReadAllBytesAsync(platform.Get<MediaStore>().PathFor(post.Media.Sha256));
-        Assert.Equal(new PostMedia(Sha256Of(stored), "image/png", 90, 60), post.Media);
+        Assert.Equal(new PostMedia(Sha256Of(stored), "image/png", 90, 60), post.Media with { Placeholder = null });
+        Assert.NotNull(post.Media.Placeholder);
         Assert.Equal(Sha256Of(image), post.UploadSha256);
         Assert.Equal(0, TestImages.MaxChannelDifference(image, stored));
         Assert.Equal(OutboxTopics.PostSubmitted, await platform.ScalarAsync<string>(

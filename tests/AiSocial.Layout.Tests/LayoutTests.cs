@@ -18,7 +18,7 @@ public sealed partial class LayoutTests
     {
         ["Problems"] = [],
         ["SafetyModels"] = [],
-        ["Ingest"] = ["Problems"],
+        ["Ingest"] = ["Problems", "SafetyModels"],
         ["Moderation"] = ["Problems", "Ingest", "SafetyModels"],
         ["Export"] = ["Problems", "Ingest", "Moderation"],
         ["ServiceDefaults"] = ["Problems"],

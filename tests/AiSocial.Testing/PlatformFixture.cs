@@ -90,7 +90,9 @@ public abstract class DatabaseFixture : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
-    public int MediaFileCount() => Directory.EnumerateFiles(MediaRoot, "*", SearchOption.AllDirectories).Count();
+    /// <summary>Files under the media root: with <paramref name="thumbnails"/> false, only images (each has its thumbnail beside it).</summary>
+    public int MediaFileCount(bool thumbnails = true) =>
+        Directory.EnumerateFiles(MediaRoot, "*", SearchOption.AllDirectories).Count(f => thumbnails || !f.EndsWith(".thumb.webp", StringComparison.Ordinal));
 
     /// <summary>
     /// The number of rows in every table of every module, and of files under the media root: what a refused request
@@ -129,7 +131,7 @@ public abstract class DatabaseFixture : IAsyncLifetime
         await ScalarAsync<long>("select count(*) from ingest.posts"),
         await ScalarAsync<long>("select count(*) from ingest.media"),
         await ScalarAsync<long>("select count(*) from ingest.outbox"),
-        MediaFileCount());
+        MediaFileCount(thumbnails: false));
 }
 
 /// <summary>The platform's services in a generic host that is built but not started: what the command line uses.</summary>

@@ -1,35 +1,51 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using AiSocial.Problems;
+using AiSocial.SafetyModels.Pdq;
 using Microsoft.Extensions.Options;
-using SkiaSharp;
 
 namespace AiSocial.Ingest.Media;
 
 /// <summary>
 /// An upload that passed every check, re-encoded from its decoded pixels: <see cref="Bytes"/> and <see cref="Sha256"/>
 /// are what is stored and served; <see cref="UploadSha256"/> is the hash of the file as it was sent, which shared
-/// hash banks match against.
+/// hash banks match against. <see cref="Provenance"/> was read from the upload before its metadata was dropped;
+/// <see cref="Pdq"/> is the PDQ hash of the stored pixels.
 /// </summary>
-public sealed record InspectedImage(byte[] Bytes, string Sha256, string UploadSha256, string ContentType, int Width, int Height);
+public sealed record InspectedImage(byte[] Bytes, string Sha256, string UploadSha256, string ContentType, int Width, int Height)
+{
+    /// <summary>The WebP thumbnail, at most 512 px on its longer side (never enlarged).</summary>
+    public byte[] Thumbnail { get; init; } = [];
+
+    /// <summary>A BlurHash of the picture, shown while it loads.</summary>
+    public string? Placeholder { get; init; }
+
+    public PdqResult Pdq { get; init; }
+
+    /// <summary>Frames in the upload (an animation is stored as its first frame).</summary>
+    public int Frames { get; init; } = 1;
+
+    public ImageProvenance Provenance { get; init; } = new(true, null, null, false);
+}
 
 /// <summary>
-/// Checks an upload without trusting it: size while reading, format by magic bytes, dimensions and pixel count from
-/// the header before any pixel is decoded, then a full decode (a bounded number at once) so a truncated or damaged
-/// file is refused. What is stored is encoded afresh from the pixels, upright, in sRGB: trailing bytes, appended
-/// archives and metadata never reach storage.
+/// Checks an upload without trusting it: size while reading, format by magic bytes, dimensions, pixel count and frame
+/// count from the header before any pixel is decoded, then a full decode (a bounded number at once) so a truncated or
+/// damaged file is refused. Provenance is read from the upload first; what is stored is then encoded afresh from the
+/// pixels, upright, in sRGB: trailing bytes, appended archives and metadata (EXIF with its GPS position, XMP, IPTC,
+/// comments) never reach storage. The decoding library is <see cref="MediaOptions.Library"/>.
 /// </summary>
 public sealed class ImageInspector
 {
-    private const int LossyQuality = 92;
-
     private readonly MediaOptions _options;
+    private readonly ImagingEngine _engine;
     private readonly SemaphoreSlim _decodeSlots;
     private readonly IngestTelemetry? _telemetry;
 
     public ImageInspector(IOptions<MediaOptions> options, IngestTelemetry? telemetry = null)
     {
         _options = options.Value;
+        _engine = ImagingEngine.For(_options.Library);
         _telemetry = telemetry;
         _decodeSlots = new SemaphoreSlim(_options.MaxConcurrentDecodes ?? Environment.ProcessorCount);
     }
@@ -44,104 +60,62 @@ public sealed class ImageInspector
         }
 
         var bytes = read.Value;
-        if (DetectFormat(bytes) is not { } format)
+        if (ImageFormat.Detect(bytes) is not { } format)
         {
             return new Refusal(IngestProblems.ImageUnsupported, "The file does not start like a PNG, JPEG, WebP or GIF image.");
         }
 
-        // Skia reads a PNG up to its first pixel chunk before it reports a size, so PNG's fixed-place header is read here.
-        if (format == Png && PngHeaderSize(bytes) is { } declared && CheckDimensions(declared.Width, declared.Height) is { } tooLarge)
+        // PNG's fixed-place header is read here, before any decoder sees the file.
+        if (format == ImageFormat.Png && PngHeaderSize(bytes) is { } declared && CheckDimensions(declared.Width, declared.Height) is { } tooLarge)
         {
             return tooLarge;
         }
 
-        using var codec = SKCodec.Create(new MemoryStream(bytes, writable: false), out var result);
-        if (codec is null || codec.EncodedFormat != format.Skia)
+        using var opened = _engine.Open(bytes, format);
+        if (opened is null)
         {
-            return new Refusal(IngestProblems.ImageCorrupt, $"The {format.Name} header could not be read ({result}).");
+            return new Refusal(IngestProblems.ImageCorrupt, $"The {format.Name} header could not be read.");
         }
 
-        if (CheckDimensions(codec.Info.Width, codec.Info.Height) is { } tooWide)
+        if (CheckDimensions(opened.Width, opened.Height) is { } tooWide)
         {
             return tooWide;
         }
 
+        if (opened.Frames > _options.MaxFrames)
+        {
+            return new Refusal(IngestProblems.ImageTooManyFrames,
+                $"The {format.Name} animation has {opened.Frames} frames; it may have at most {_options.MaxFrames}.");
+        }
+
+        // Before anything is stripped: what the upload says about its origin.
+        var provenance = ImageProvenance.Read(bytes, format);
         var uploadSha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
         await _decodeSlots.WaitAsync(cancellationToken);
         _telemetry?.DecodesInProgress.Add(1);
         try
         {
-            return Reencode(codec, format) is { } stored
-                ? new InspectedImage(stored.Bytes, Convert.ToHexStringLower(SHA256.HashData(stored.Bytes)), uploadSha256,
-                    stored.Format.ContentType, stored.Width, stored.Height)
-                : new Refusal(IngestProblems.ImageCorrupt,
-                    $"The {format.Name} image could not be decoded; it may be truncated or damaged.");
+            if (opened.Process() is not { } processed)
+            {
+                return new Refusal(IngestProblems.ImageCorrupt, $"The {format.Name} image could not be decoded; it may be truncated or damaged.");
+            }
+
+            return new InspectedImage(processed.Bytes, Convert.ToHexStringLower(SHA256.HashData(processed.Bytes)), uploadSha256,
+                processed.Format.ContentType, processed.Width, processed.Height)
+            {
+                Thumbnail = processed.Thumbnail,
+                Placeholder = Placeholder.Encode(processed.Preview),
+                // The hash of the pixels as stored, so it equals what anyone computes from the served file.
+                Pdq = PdqHasher.Compute(processed.Bytes),
+                Frames = opened.Frames,
+                Provenance = provenance,
+            };
         }
         finally
         {
             _telemetry?.DecodesInProgress.Add(-1);
             _decodeSlots.Release();
         }
-    }
-
-    private sealed record Encoded(byte[] Bytes, Format Format, int Width, int Height);
-
-    /// <summary>Decodes every pixel (the first frame of an animation), turns it upright, and encodes it again.</summary>
-    private static Encoded? Reencode(SKCodec codec, Format format)
-    {
-        var opaque = codec.Info.AlphaType == SKAlphaType.Opaque;
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888,
-            opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul, SKColorSpace.CreateSrgb());
-        using var decoded = new SKBitmap(info);
-        if (codec.GetPixels(info, decoded.GetPixels()) is not SKCodecResult.Success)
-        {
-            return null;
-        }
-
-        using var turned = Turned(decoded, codec.EncodedOrigin);
-        var upright = turned ?? decoded;
-        // The format stays what was sent, except that an animation becomes its first frame as a PNG.
-        var stored = format == Gif ? Png : format;
-        using var pixels = upright.PeekPixels();
-        using var data = stored == Jpeg ? pixels.Encode(new SKJpegEncoderOptions(LossyQuality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore))
-            : stored == Webp ? pixels.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, LossyQuality))
-            : pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, zLibLevel: 6));
-        return data is null ? null : new Encoded(data.ToArray(), stored, upright.Width, upright.Height);
-    }
-
-    /// <summary>
-    /// The bitmap as it is meant to be seen, applying the EXIF orientation that re-encoding would otherwise drop; null
-    /// when it is already upright (no copy of up to 160 MiB of pixels for nothing).
-    /// </summary>
-    private static SKBitmap? Turned(SKBitmap source, SKEncodedOrigin origin)
-    {
-        if (origin == SKEncodedOrigin.TopLeft)
-        {
-            return null;
-        }
-
-        var (w, h) = (source.Width, source.Height);
-        var transposed = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        // Maps each stored pixel to where the viewer sees it: x' = ScaleX·x + SkewX·y + TransX, y' = SkewY·x + ScaleY·y + TransY.
-        var matrix = origin switch
-        {
-            SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),
-            SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),
-            SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),
-            SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
-            SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),
-            SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),
-            SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
-            _ => SKMatrix.Identity,
-        };
-        var turned = new SKBitmap(source.Info.WithSize(transposed ? h : w, transposed ? w : h));
-        using var canvas = new SKCanvas(turned);
-        canvas.Clear(SKColors.Transparent);
-        canvas.SetMatrix(matrix);
-        using var paint = new SKPaint { BlendMode = SKBlendMode.Src };
-        using var image = SKImage.FromBitmap(source);
-        canvas.DrawImage(image, 0, 0, SKSamplingOptions.Default, paint);
-        return turned;
     }
 
     private Refusal? CheckDimensions(long width, long height)
@@ -185,32 +159,5 @@ public sealed class ImageInspector
         }
 
         return buffer.Length == 0 ? new Refusal(IngestProblems.ImageMissing, "The image file is empty.") : buffer.ToArray();
-    }
-
-    private sealed record Format(string Name, string ContentType, SKEncodedImageFormat Skia);
-
-    private static readonly Format Png = new("PNG", "image/png", SKEncodedImageFormat.Png);
-    private static readonly Format Jpeg = new("JPEG", "image/jpeg", SKEncodedImageFormat.Jpeg);
-    private static readonly Format Webp = new("WebP", "image/webp", SKEncodedImageFormat.Webp);
-    private static readonly Format Gif = new("GIF", "image/gif", SKEncodedImageFormat.Gif);
-
-    private static Format? DetectFormat(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]))
-        {
-            return Png;
-        }
-
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
-        {
-            return Jpeg;
-        }
-
-        if (bytes.Length >= 12 && bytes[..4].SequenceEqual("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8))
-        {
-            return Webp;
-        }
-
-        return bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8) ? Gif : null;
     }
 }

@@ -16,7 +16,10 @@ public enum MediaVisibility
     Private,
 }
 
-/// <summary>Who may fetch an image. Media of a post no one has approved is never public, even by its hash.</summary>
+/// <summary>
+/// Who may fetch an image (and its thumbnail). Media of a post no one has approved, or whose post was deleted, is never
+/// public, even by its hash.
+/// </summary>
 public sealed class MediaAccess(NpgsqlDataSource dataSource)
 {
     public async Task<(PostMedia? Media, MediaVisibility Visibility)> ResolveAsync(string sha256, Guid? viewerId, CancellationToken cancellationToken)
@@ -29,7 +32,7 @@ public sealed class MediaAccess(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             """
             select m.content_type, m.width, m.height,
-                   bool_or(p.status = $3),
+                   bool_or(p.status = $3 and p.deleted_at is null),
                    bool_or(p.author_id = $2)
             from ingest.media m join ingest.posts p on p.media_sha256 = m.sha256 and p.deleted_at is null
             where m.sha256 = $1

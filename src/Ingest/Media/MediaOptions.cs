@@ -20,6 +20,13 @@ public sealed record MediaOptions
     [Range(1, 1L << 32)]
     public long MaxPixels { get; init; } = 40_000_000;
 
+    /// <summary>Frames an animation (GIF, WebP) may have; only its first frame is stored, but every frame is parsed.</summary>
+    [Range(1, 100_000)]
+    public int MaxFrames { get; init; } = 500;
+
+    /// <summary>The library that decodes, re-encodes and thumbnails uploads, chosen by measurement (<c>bench feed</c>).</summary>
+    public ImagingLibrary Library { get; init; } = ImagingLibrary.Vips;
+
     /// <summary>Images decoded at once in one process; further uploads wait their turn. Unset means one per core.</summary>
     [Range(1, 1024)]
     public int? MaxConcurrentDecodes { get; init; }

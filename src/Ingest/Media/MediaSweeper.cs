@@ -9,7 +9,7 @@ public sealed record MediaSweep(int TemporariesRemoved, int UnreferencedRemoved,
 
 /// <summary>
 /// Removes what no row refers to: temporary files older than <see cref="MediaOptions.StrayFileGrace"/> (an upload
-/// that failed or a process that died mid-upload) and stored files without a media row. Files younger than the grace
+/// that failed or a process that died mid-upload) and stored files (images and their thumbnails) without a media row. Files younger than the grace
 /// period are left alone, so an upload in flight is never disturbed. Rows whose file is missing are counted and logged:
 /// that is lost data, which the sweep cannot repair.
 /// </summary>
@@ -91,11 +91,11 @@ public sealed class MediaSweeper(
 
     private async Task<(int Removed, int Kept)> SweepBatchAsync(string[] files, DateTime cutoff, CancellationToken cancellationToken)
     {
-        var referenced = await ReferencedAsync(files.Select(Path.GetFileName).OfType<string>().Where(MediaStore.IsSha256).ToArray(), cancellationToken);
+        var referenced = await ReferencedAsync(files.Select(ImageName).Where(MediaStore.IsSha256).Distinct().ToArray(), cancellationToken);
         int removed = 0, kept = 0;
         foreach (var file in files)
         {
-            var name = Path.GetFileName(file);
+            var name = ImageName(file);
             if (referenced.Contains(name) || File.GetLastWriteTimeUtc(file) >= cutoff)
             {
                 kept++;
@@ -107,6 +107,13 @@ public sealed class MediaSweeper(
         }
 
         return (removed, kept);
+    }
+
+    /// <summary>The image a file belongs to: its own name, or for a thumbnail the name of its image.</summary>
+    private static string ImageName(string file)
+    {
+        var name = Path.GetFileName(file);
+        return name.EndsWith(MediaStore.ThumbnailSuffix, StringComparison.Ordinal) ? name[..^MediaStore.ThumbnailSuffix.Length] : name;
     }
 
     private async Task<HashSet<string>> ReferencedAsync(string[] hashes, CancellationToken cancellationToken)

@@ -102,27 +102,17 @@ public sealed class PostSubmissions(
                 return new Refusal(IngestProblems.RemixSourceNotFound, $"There is no post {source} you can see to remix; remixOf names a post you can see.");
             }
 
-            if (inspected is not null)
+            if (staged is not null)
             {
-                await using var command = new NpgsqlCommand(
-                    """
-                    insert into ingest.media (sha256, content_type, width, height, byte_size)
-                    values ($1, $2, $3, $4, $5) on conflict (sha256) do nothing
-                    """, connection);
-                command.Parameters.Add(new() { Value = inspected.Sha256 });
-                command.Parameters.Add(new() { Value = inspected.ContentType });
-                command.Parameters.Add(new() { Value = inspected.Width });
-                command.Parameters.Add(new() { Value = inspected.Height });
-                command.Parameters.Add(new() { Value = (long)inspected.Bytes.Length });
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                await staged.RecordAsync(connection, cancellationToken);
             }
 
             await using (var command = new NpgsqlCommand(
                 """
                 insert into ingest.posts (id, author_id, media_sha256, upload_sha256, prompt, caption, idempotency_key, request_fingerprint,
                                           negative_prompt, alt_text, tags, given_tags, sensitive, content_warning, remix_of,
-                                          prompt_visibility, allow_training, generation_id)
-                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                                          prompt_visibility, allow_training, generation_id, provenance)
+                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb)
                 on conflict (author_id, idempotency_key) do nothing
                 """, connection))
             {
@@ -144,6 +134,8 @@ public sealed class PostSubmissions(
                 command.Parameters.Add(new() { Value = fields.PromptVisibility.ToDatabase() });
                 command.Parameters.Add(new() { Value = (object?)fields.AllowTraining ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
                 command.Parameters.Add(new() { Value = (object?)fields.GenerationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+                // Provenance is what the upload carried; a generated image's origin is its generation row.
+                command.Parameters.Add(new() { Value = (object?)inspected?.Provenance.ToJson() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
                 {
                     // A concurrent request with the same key won the race; answer as its retry. The staged file goes.

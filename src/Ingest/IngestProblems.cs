@@ -17,5 +17,7 @@ public static class IngestProblems
     public static readonly Problem ImageUnsupported = new("image-unsupported", 415, "The file is not a PNG, JPEG, WebP or GIF image.");
     public static readonly Problem ImageDimensionsTooLarge = new("image-dimensions-too-large", 422, "The image is too large: too wide, too tall or too many pixels.");
     public static readonly Problem ImageCorrupt = new("image-corrupt", 422, "The image could not be decoded; it may be truncated or damaged.");
+    public static readonly Problem EventsBusy = new("events-busy", 503, "Too many events are waiting to be written; send them again shortly.");
+    public static readonly Problem EventsUnavailable = new("events-unavailable", 503, "The events could not be recorded; send them again shortly.");
     public static readonly Problem InvalidCursor = new("invalid-cursor", 400, "The cursor is not one this server issued.");
 }

@@ -151,3 +151,9 @@ public sealed class TooManyRequestsProblem(Refusal refusal) : ProblemResult(Stat
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status429TooManyRequests);
 }
+
+/// <summary>503: the server cannot take this now (a full queue, a failed write); <c>Retry-After</c> says when to try again.</summary>
+public sealed class ServiceUnavailableProblem(Refusal refusal) : ProblemResult(StatusCodes.Status503ServiceUnavailable, refusal), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status503ServiceUnavailable);
+}

@@ -31,6 +31,9 @@ public sealed class EventWriter(
     /// <summary>Transactions committed so far, each holding one COPY of one or more batches.</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
+    /// <summary>Events waiting for the writer now, including those in the COPY under way.</summary>
+    public long QueuedEvents => Interlocked.Read(ref _queuedEvents);
+
     /// <summary>Writes the events and returns once they are committed; refused (503) when the queue is full or the write failed.</summary>
     public async Task<Outcome<int>> WriteAsync(IReadOnlyList<InteractionEvent> events)
     {

@@ -1,4 +1,7 @@
 using AiSocial.Ingest.Events;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace AiSocial.AdminConsole.Tests;
 
@@ -19,7 +22,7 @@ public sealed class EventJobsTests(EventSchedulingConsole console) : IClassFixtu
     public async Task The_scheduled_jobs_roll_events_into_post_counters_and_put_back_a_missing_partition()
     {
         var post = await console.SubmitPostAsync((await console.CreateAccountAsync()).Id);
-        var ahead = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(console.Get<Microsoft.Extensions.Options.IOptions<EventOptions>>().Value.PartitionDaysAhead);
+        var ahead = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(console.Get<IOptions<EventOptions>>().Value.PartitionDaysAhead);
         await console.Get<EventPartitions>().EnsureAsync(default);
         await console.ExecuteAsync($"drop table ingest.events_{ahead:yyyyMMdd}");
         await console.ExecuteAsync("insert into ingest.events (at, post_id, account_id, type) select now(), $1, $1, 1 from generate_series(1, 3)", post.Id);
@@ -33,6 +36,8 @@ public sealed class EventJobsTests(EventSchedulingConsole console) : IClassFixtu
         }
 
         Assert.Equal(3, await console.ScalarAsync<long>("select view_count from ingest.post_counters where post_id = $1", post.Id));
+        // Every module adds the system of record; the writer's loop must still run once, as the channel's single reader.
+        Assert.Single(console.Services.GetServices<IHostedService>().OfType<EventWriter>());
         Assert.Contains(ahead, await console.Get<EventPartitions>().ListAsync(default));
     }
 }

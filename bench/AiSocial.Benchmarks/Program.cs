@@ -5,7 +5,24 @@ switch (args.FirstOrDefault())
     case "models":
         return ModelBenchmarks.Run();
     case "feed":
-        return FeedImagingBenchmarks.Run();
+    {
+        // Each part prints its own figures; `bench feed events` runs only the parts named.
+        var parts = args.Skip(1).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        bool Wanted(string part) => parts.Count == 0 || parts.Contains(part);
+        var status = 0;
+        if (Wanted("imaging"))
+        {
+            status = Math.Max(status, FeedImagingBenchmarks.Run());
+        }
+
+        if (Wanted("events"))
+        {
+            status = Math.Max(status, EventBenchmarks.Run());
+        }
+
+        return status;
+    }
+
     default:
         Console.Error.WriteLine("usage: aisocial bench models|feed");
         return 2;

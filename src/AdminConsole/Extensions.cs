@@ -1,4 +1,5 @@
 using AiSocial.AdminConsole.Account;
+using AiSocial.AdminConsole.Events;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
 using AiSocial.Authentication;
@@ -29,6 +30,9 @@ public static class Extensions
         var services = builder.Services;
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddTransient<MediaSweepJob>();
+        services.TryAddTransient<EventPartitionJob>();
+        services.TryAddTransient<EventRollupJob>();
+        services.TryAddTransient<IdempotencyKeyPurgeJob>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -83,6 +87,7 @@ public static class Extensions
             });
             quartz.AddModerationJobs();
             quartz.AddMediaSweep();
+            quartz.AddEventJobs();
         });
         builder.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         services.AddOptions<QuartzHostedServiceOptions>().Configure<IOptions<ConsoleOptions>>((hosted, console) =>

@@ -22,15 +22,14 @@ public static class Extensions
         services.AddAuthorization();
         services.AddValidation();
 
-        // Room for the largest image allowed plus the form around it; the image limit itself is checked while reading.
+        // The server's ceiling is the largest body any endpoint takes; RequestLimits holds each endpoint to its own.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<MediaOptions>>((kestrel, media) =>
-            kestrel.Limits.MaxRequestBodySize = MaxRequestBytes(media.Value));
+            kestrel.Limits.MaxRequestBodySize = RequestLimits.MultipartBodyBytes(media.Value));
         services.AddOptions<FormOptions>().Configure<IOptions<MediaOptions>>((form, media) =>
-            form.MultipartBodyLengthLimit = MaxRequestBytes(media.Value));
+            form.MultipartBodyLengthLimit = RequestLimits.MultipartBodyBytes(media.Value));
+        services.AddFeedRateLimits();
         return builder;
     }
-
-    private static long MaxRequestBytes(MediaOptions media) => media.MaxBytes + 1024 * 1024;
 
     /// <summary>
     /// The Feed answers with data, not pages: nothing it sends may run script, load anything or be framed. The API
@@ -62,6 +61,7 @@ public static class Extensions
         api.MapRelationshipsApi();
         api.MapNotificationsApi();
         api.MapReportsApi();
+        api.MapEventsApi();
         endpoints.MapMediaApi().CheckTextInput();
         return endpoints;
     }

@@ -8,7 +8,9 @@ builder.AddFeed();
 var app = builder.Build();
 app.UseServiceDefaults();
 app.UseFeedContentSecurityPolicy();
+app.UseRequestLimits();
 app.UseAuthentication();
+app.UseRateLimiter(); // after authentication: it limits per account as well as per address
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapFeedApi();

@@ -4,6 +4,7 @@ using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Generations;
+using AiSocial.Ingest.Events;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Ingest.Posts;
@@ -56,6 +57,19 @@ public static class Extensions
         services.TryAddSingleton<Relationships>();
         services.TryAddSingleton<NotificationInbox>();
         services.TryAddSingleton<UserReports>();
+
+        // Interaction events: one group-commit writer per process, its partitions, the rollup and the key purge.
+        services.AddOptions<EventOptions>().BindConfiguration(EventOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<EventPartitions>();
+        services.TryAddSingleton<EventWriter>();
+        if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory?.Method.ReturnType == typeof(EventWriter)))
+        {
+            services.AddHostedService(provider => provider.GetRequiredService<EventWriter>());
+        }
+
+        services.TryAddSingleton<EventRecorder>();
+        services.TryAddSingleton<EventRollup>();
+        services.TryAddSingleton<IdempotencyKeyPurge>();
         return builder;
     }
 

@@ -25,6 +25,8 @@ public static class IngestProblems
     public static readonly Problem GeneratorTimeout = new("generator-timeout", 504, "The image generator did not answer in time; nothing was made or counted.");
     public static readonly Problem GenerationNotFound = new("generation-not-found", 422, "There is no generation of yours with that id.");
     public static readonly Problem RemixSourceNotFound = new("remix-source-not-found", 422, "There is no post you can see with that id to remix.");
+    public static readonly Problem EventsBusy = new("events-busy", 503, "Too many events are waiting to be written; send them again shortly.");
+    public static readonly Problem EventsUnavailable = new("events-unavailable", 503, "The events could not be recorded; send them again shortly.");
     public static readonly Problem InvalidCursor = new("invalid-cursor", 400, "The cursor is not one this server issued.");
     public static readonly Problem SelfInteraction = new("self-interaction", 400, "You cannot follow, block or mute yourself.");
     public static readonly Problem Blocked = new("blocked", 403, "One of you blocks the other, so you cannot interact.");

@@ -16,7 +16,20 @@ public sealed class IngestTelemetry
         PostsSubmitted = meter.CreateCounter<long>("aisocial.posts.submitted", "{post}", "Posts accepted and waiting for their checks (retries not counted).");
         DecodesInProgress = meter.CreateUpDownCounter<long>("aisocial.media.decodes_in_progress", "{image}",
             "Uploaded images being decoded and re-encoded now; at most Media:MaxConcurrentDecodes per process.");
+        EventsWritten = meter.CreateCounter<long>("aisocial.events.written", "{event}", "Interaction events committed (and acknowledged).");
+        EventCopies = meter.CreateCounter<long>("aisocial.events.copies", "{transaction}",
+            "Group commits of the event writer: one binary COPY in one transaction each, holding the batches of one or more requests.");
+        EventsQueued = meter.CreateUpDownCounter<long>("aisocial.events.queued", "{event}", "Events waiting for the writer now.");
+        EventsRefused = meter.CreateCounter<long>("aisocial.events.refused", "{event}", "Events refused because the queue was full or the write failed.");
     }
+
+    public Counter<long> EventsWritten { get; }
+
+    public Counter<long> EventCopies { get; }
+
+    public UpDownCounter<long> EventsQueued { get; }
+
+    public Counter<long> EventsRefused { get; }
 
     public Counter<long> PostsSubmitted { get; }
 

@@ -20,6 +20,7 @@ public static class CommonProblems
     public static readonly Problem MethodNotAllowed = new("method-not-allowed", 405, "This address does not take that HTTP method.");
     public static readonly Problem Conflict = new("conflict", 409, "The request conflicts with the current state.");
     public static readonly Problem PayloadTooLarge = new("payload-too-large", 413, "The request body is too large.");
+    public static readonly Problem RateLimited = new("rate-limited", 429, "Too many requests; wait before sending more.");
     public static readonly Problem UnsupportedMediaType = new("unsupported-media-type", 415, "The request body is not in a format this endpoint takes.");
     public static readonly Problem InternalError = new("internal-error", 500, "Something went wrong on our side; nothing you sent was changed.");
 }

@@ -167,3 +167,9 @@ public sealed class UpstreamProblem(Refusal refusal) : ProblemResult(UpstreamSta
         Describe(builder, StatusCodes.Status504GatewayTimeout);
     }
 }
+
+/// <summary>503: the server cannot take this now (a full queue, a failed write); <c>Retry-After</c> says when to try again.</summary>
+public sealed class ServiceUnavailableProblem(Refusal refusal) : ProblemResult(StatusCodes.Status503ServiceUnavailable, refusal), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status503ServiceUnavailable);
+}

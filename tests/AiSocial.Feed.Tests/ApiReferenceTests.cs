@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace AiSocial.Feed.Tests;
 
@@ -64,6 +66,7 @@ public sealed partial class ApiReferenceTests(FeedFixture feed) : IClassFixture<
     [InlineData("/api/v1/me/consent", "get", true)]
     [InlineData("/api/v1/me/consent", "put", true)]
     [InlineData("/api/v1/me/consent/history", "get", true)]
+    [InlineData("/api/v1/events", "post", true)]
     [InlineData("/api/v1/accounts", "post", false)]
     [InlineData("/api/v1/sessions", "post", false)]
     [InlineData("/api/v1/posts/{id}", "get", false)]
@@ -112,6 +115,51 @@ public sealed partial class ApiReferenceTests(FeedFixture feed) : IClassFixture<
             .Single(p => p.GetProperty("name").GetString() == "Idempotency-Key");
         Assert.Equal(("header", true), (key.GetProperty("in").GetString(), key.GetProperty("required").GetBoolean()));
     }
+
+    [Fact]
+    public async Task Every_endpoint_is_in_the_OpenAPI_document_and_each_API_operation_lists_its_problem_responses()
+    {
+        var paths = (await feed.Client().GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
+        var endpoints = feed.Get<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true })
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(method => (Path: DocumentPath(e.RoutePattern), Method: method)))
+            .Where(e => !new[] { "/openapi", "/scalar", "/health", "/alive" }.Any(own => e.Path.StartsWith(own, StringComparison.Ordinal)))
+            .ToList();
+
+        Assert.Contains(("/api/v1/events", "POST"), endpoints);
+        foreach (var (path, method) in endpoints)
+        {
+            Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method.ToLowerInvariant(), out _),
+                $"{method} {path} is missing from the OpenAPI document.");
+            var responses = item.GetProperty(method.ToLowerInvariant()).GetProperty("responses");
+            var statuses = responses.EnumerateObject().Select(r => r.Name).ToList();
+            if (path.StartsWith("/api/", StringComparison.Ordinal))
+            {
+                Assert.True(statuses.Contains("429"), $"{method} {path} does not list its rate limit (429).");
+            }
+
+            if (item.GetProperty(method.ToLowerInvariant()).TryGetProperty("requestBody", out _))
+            {
+                Assert.True(new[] { "400", "413", "415" }.All(statuses.Contains), $"{method} {path} takes a body but does not list 400, 413 and 415.");
+            }
+
+            foreach (var problem in responses.EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
+            {
+                Assert.True(problem.Value.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out _),
+                    $"{method} {path} answers {problem.Name} with something other than a problem.");
+            }
+        }
+    }
+
+    // A route as the document names it: /api/v1/posts/{id:guid} is /api/v1/posts/{id}.
+    private static string DocumentPath(RoutePattern pattern) =>
+        "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
+        {
+            RoutePatternLiteralPart literal => literal.Content,
+            RoutePatternSeparatorPart separator => separator.Content,
+            RoutePatternParameterPart parameter => $"{{{parameter.Name}}}",
+            _ => "",
+        }))));
 
     // A schema with its $ref followed, and a nullable one ("oneOf": [null, X]) read as X.
     private static JsonElement Resolve(JsonElement document, JsonElement schema)

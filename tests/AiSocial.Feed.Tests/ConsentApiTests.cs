@@ -68,17 +68,18 @@ public sealed class HostEndpointsTests(FeedFixture feed) : IClassFixture<FeedFix
     }
 
     [Theory]
-    [InlineData("/api/v1/posts", "post", "202 400 401 409 413 415 422")]
-    [InlineData("/api/v1/posts/{id}", "patch", "200 400 401 404 413 415")]
-    [InlineData("/api/v1/posts/{id}", "delete", "204 401 404")]
-    [InlineData("/api/v1/posts/{id}/lineage", "get", "200 404")]
-    [InlineData("/api/v1/posts/{id}/remixes", "get", "200 400 404")]
-    [InlineData("/api/v1/posts/{id}/edits", "get", "200 400 404")]
-    [InlineData("/api/v1/accounts", "post", "201 400 409 413 415")]
+    [InlineData("/api/v1/posts", "post", "202 400 401 409 413 415 422 429")]
+    [InlineData("/api/v1/posts/{id}", "patch", "200 400 401 404 413 415 429")]
+    [InlineData("/api/v1/posts/{id}", "delete", "204 401 404 429")]
+    [InlineData("/api/v1/posts/{id}/lineage", "get", "200 404 429")]
+    [InlineData("/api/v1/posts/{id}/remixes", "get", "200 400 404 429")]
+    [InlineData("/api/v1/posts/{id}/edits", "get", "200 400 404 429")]
+    [InlineData("/api/v1/accounts", "post", "201 400 409 413 415 429")]
     [InlineData("/api/v1/sessions", "post", "200 400 401 403 413 415 429")]
-    [InlineData("/api/v1/me/consent", "put", "200 400 401 413 415")]
-    [InlineData("/api/v1/timelines/public", "get", "200 400")]
-    [InlineData("/api/v1/posts/{id}", "get", "200 404")]
+    [InlineData("/api/v1/me/consent", "put", "200 400 401 413 415 429")]
+    [InlineData("/api/v1/timelines/public", "get", "200 400 429")]
+    [InlineData("/api/v1/posts/{id}", "get", "200 404 429")]
+    [InlineData("/api/v1/events", "post", "202 400 401 413 415 429 503")]
     public async Task The_OpenAPI_document_lists_every_problem_an_endpoint_answers_with(string path, string method, string statuses)
     {
         var openApi = await feed.Client().GetFromJsonAsync<JsonElement>("/openapi/v1.json");

@@ -36,6 +36,7 @@ public static class HostileRequests
     private const string SignIn = "/api/v1/sessions";
     private const string Posts = "/api/v1/posts";
     private const string Consent = "/api/v1/me/consent";
+    private const string Events = "/api/v1/events";
 
     public static IReadOnlyList<HostileRequest> All { get; } = Build();
 
@@ -190,6 +191,11 @@ public static class HostileRequests
         Add(WrongTypes, "sign-in password as an array", 400, _ => Json(SignIn, "{\"handle\":\"corpus_person\",\"password\":[\"a\",\"b\"]}"));
         Add(WrongTypes, "consent granted as a string", 400, c => Json(Consent, "{\"purpose\":\"cawg.ai_training\",\"granted\":\"yes\",\"termsVersion\":\"2026-01\"}", "PUT", c.Token));
         Add(WrongTypes, "consent for a purpose that does not exist", 400, c => Json(Consent, "{\"purpose\":\"resale\",\"granted\":true,\"termsVersion\":\"2026-01\"}", "PUT", c.Token));
+        Add(WrongTypes, "events as an object where the array goes", 400, c => Json(Events, "{\"events\":{\"type\":\"view\"}}", token: c.Token));
+        Add(WrongTypes, "an event post id as a number", 400, c => Json(Events, "{\"events\":[{\"type\":\"view\",\"postId\":5}]}", token: c.Token));
+        Add(WrongTypes, "an event dwell past any integer", 400, c => Json(Events, "{\"events\":[{\"type\":\"dwell\",\"postId\":\"3fa85f64-5717-4562-b3fc-2c963f66afa6\",\"ms\":1e400}]}", token: c.Token));
+        Add(WrongTypes, "an event time that is not a time", 400, c => Json(Events, "{\"events\":[{\"type\":\"view\",\"postId\":\"3fa85f64-5717-4562-b3fc-2c963f66afa6\",\"at\":\"yesterday\"}]}", token: c.Token));
+        Add(HugeStrings, "2 000 events in one batch", 400, c => Json(Events, "{\"events\":[" + string.Join(",", Enumerable.Repeat("{\"type\":\"view\",\"postId\":\"3fa85f64-5717-4562-b3fc-2c963f66afa6\"}", 2_000)) + "]}", token: c.Token));
         Add(WrongTypes, "timeline limit that is not a number", 400, _ => RawHttp.Request("GET", "/api/v1/timelines/public?limit=lots"));
         Add(WrongTypes, "timeline limit past any integer", 400, _ => RawHttp.Request("GET", "/api/v1/timelines/public?limit=99999999999999999999"));
         Add(WrongTypes, "timeline limit below one", 400, _ => RawHttp.Request("GET", "/api/v1/timelines/public?limit=-5"));
@@ -197,17 +203,17 @@ public static class HostileRequests
 
         // Deep nesting
         Add(DeepNesting, "sign-up handle nested 10 000 arrays deep", 400, _ => Json(SignUp, SignUpWith("handle", new string('[', 10_000) + new string(']', 10_000))));
-        Add(DeepNesting, "sign-up body nested 100 000 objects deep", 400, _ => Json(SignUp, string.Concat(Enumerable.Repeat("{\"a\":", 100_000)) + "1" + new string('}', 100_000)));
+        Add(DeepNesting, "sign-up body nested 100 000 objects deep", 413, _ => Json(SignUp, string.Concat(Enumerable.Repeat("{\"a\":", 100_000)) + "1" + new string('}', 100_000)));
         Add(DeepNesting, "consent body with 200 levels of objects", 400, c => Json(Consent, string.Concat(Enumerable.Repeat("{\"purpose\":", 200)) + "\"x\"" + new string('}', 200), "PUT", c.Token));
 
         // Huge strings
-        Add(HugeStrings, "sign-up display name of one megabyte", 400, _ => Json(SignUp, SignUpWith("displayName", $"\"{new string('x', 1 << 20)}\"")));
-        Add(HugeStrings, "sign-up handle of 100 000 characters", 400, _ => Json(SignUp, SignUpWith("handle", $"\"{new string('h', 100_000)}\"")));
-        Add(HugeStrings, "sign-in password of one megabyte", 400, _ => Json(SignIn, $"{{\"handle\":\"corpus_person\",\"password\":\"{new string('p', 1 << 20)}\"}}"));
+        Add(HugeStrings, "sign-up display name of one megabyte", 413, _ => Json(SignUp, SignUpWith("displayName", $"\"{new string('x', 1 << 20)}\"")));
+        Add(HugeStrings, "sign-up handle of 100 000 characters", 413, _ => Json(SignUp, SignUpWith("handle", $"\"{new string('h', 100_000)}\"")));
+        Add(HugeStrings, "sign-in password of one megabyte", 413, _ => Json(SignIn, $"{{\"handle\":\"corpus_person\",\"password\":\"{new string('p', 1 << 20)}\"}}"));
         Add(HugeStrings, "sign-up body of 40 megabytes", 413, _ => Json(SignUp, SignUpWith("displayName", $"\"{new string('x', 40 << 20)}\"")));
         Add(HugeStrings, "post prompt of 100 000 characters", 400, c => PostText(c, "prompt", new string('p', 100_000)));
         Add(HugeStrings, "post caption of 100 000 characters", 400, c => PostText(c, "caption", new string('c', 100_000)));
-        Add(HugeStrings, "consent terms version of 100 000 characters", 400, c => Json(Consent, $"{{\"purpose\":\"cawg.ai_training\",\"granted\":true,\"termsVersion\":\"{new string('v', 100_000)}\"}}", "PUT", c.Token));
+        Add(HugeStrings, "consent terms version of 100 000 characters", 413, c => Json(Consent, $"{{\"purpose\":\"cawg.ai_training\",\"granted\":true,\"termsVersion\":\"{new string('v', 100_000)}\"}}", "PUT", c.Token));
 
         // Unicode edge cases
         Add(Unicode, "sign-up display name with U+0000", 400, _ => Json(SignUp, SignUpWith("displayName", "\"Corpus\\u0000Person\"")));

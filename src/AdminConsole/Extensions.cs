@@ -1,6 +1,7 @@
 using AiSocial.AdminConsole.Account;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
+using AiSocial.AdminConsole.Timelines;
 using AiSocial.Authentication;
 using AiSocial.Moderation;
 using AiSocial.ServiceDefaults;
@@ -29,6 +30,7 @@ public static class Extensions
         var services = builder.Services;
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddTransient<MediaSweepJob>();
+        services.TryAddTransient<TrendingJob>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -83,6 +85,7 @@ public static class Extensions
             });
             quartz.AddModerationJobs();
             quartz.AddMediaSweep();
+            quartz.AddTrendingRanking();
         });
         builder.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         services.AddOptions<QuartzHostedServiceOptions>().Configure<IOptions<ConsoleOptions>>((hosted, console) =>

@@ -6,6 +6,7 @@ using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Ingest.Posts;
+using AiSocial.Ingest.Timelines;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -41,6 +42,11 @@ public static class Extensions
         services.TryAddSingleton<PostSubmissions>();
         services.TryAddSingleton<OutboxQueue>();
         services.TryAddSingleton<ConsentLedger>();
+
+        // Timelines
+        services.AddOptions<TimelineOptions>().BindConfiguration(TimelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<TimelineReader>();
+        services.TryAddSingleton<TrendingRanker>();
         return builder;
     }
 }

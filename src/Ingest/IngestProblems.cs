@@ -18,4 +18,5 @@ public static class IngestProblems
     public static readonly Problem ImageDimensionsTooLarge = new("image-dimensions-too-large", 422, "The image is too large: too wide, too tall or too many pixels.");
     public static readonly Problem ImageCorrupt = new("image-corrupt", 422, "The image could not be decoded; it may be truncated or damaged.");
     public static readonly Problem InvalidCursor = new("invalid-cursor", 400, "The cursor is not one this server issued.");
+    public static readonly Problem CursorExpired = new("cursor-expired", 409, "The ranking this cursor pages through has been replaced; start again.");
 }

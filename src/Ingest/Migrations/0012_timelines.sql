@@ -1,0 +1,75 @@
+-- Timelines: the orders they read in, the tag timeline by time, perceptual distance for variations, and the trending
+-- snapshots the ranking job writes.
+
+-- Public timeline and followed authors' posts, newest first; the author rides along so blocks, mutes and suspensions
+-- are checked without reading the row.
+create index posts_timeline on ingest.posts (published_at desc, id desc) include (author_id)
+    where status = 'published' and deleted_at is null;
+
+-- An author's own pending posts, shown to them (marked pending) in their home timeline and on their profile.
+create index posts_author_pending on ingest.posts (author_id, created_at desc, id desc)
+    where status = 'pending' and deleted_at is null;
+
+-- The tag timeline reads one tag newest first without sorting all its posts: the post's publication time is copied
+-- here (null while the post is not public: pending, rejected, removed or deleted) and kept in step by triggers.
+alter table ingest.post_tags add column published_at timestamptz;
+
+update ingest.post_tags t
+set published_at = p.published_at
+from ingest.posts p
+where p.id = t.post_id and p.status = 'published' and p.deleted_at is null;
+
+create index post_tags_timeline on ingest.post_tags (tag, published_at desc, post_id desc) where published_at is not null;
+
+create function ingest.post_tags_take_published_at() returns trigger
+    language plpgsql as
+$$
+begin
+    select case when p.status = 'published' and p.deleted_at is null then p.published_at end
+    into new.published_at
+    from ingest.posts p
+    where p.id = new.post_id;
+    return new;
+end
+$$;
+
+create trigger post_tags_published_at before insert on ingest.post_tags
+    for each row execute function ingest.post_tags_take_published_at();
+
+create function ingest.post_tags_follow_post() returns trigger
+    language plpgsql as
+$$
+begin
+    update ingest.post_tags
+    set published_at = case when new.status = 'published' and new.deleted_at is null then new.published_at end
+    where post_id = new.id;
+    return null;
+end
+$$;
+
+create trigger posts_publication_to_tags after update of status, published_at, deleted_at on ingest.posts
+    for each row
+    when (old.status is distinct from new.status or old.published_at is distinct from new.published_at
+          or old.deleted_at is distinct from new.deleted_at)
+    execute function ingest.post_tags_follow_post();
+
+-- Hamming distance between two 256-bit PDQ hashes; posts by one author within distance 31 inside a day are variations.
+create function ingest.pdq_distance(a bytea, b bytea) returns integer
+    language sql immutable strict parallel safe
+    return bit_count(('x' || encode(a, 'hex'))::bit(256) # ('x' || encode(b, 'hex'))::bit(256));
+
+-- Each run of the trending job writes a new generation; readers page through one generation, so a recomputation
+-- never moves items under a cursor. Old generations are kept a while for cursors still paging through them.
+create table ingest.trending_generations (
+    generation  bigint      generated always as identity primary key,
+    computed_at timestamptz not null default now(),
+    post_count  integer     not null
+);
+
+create table ingest.trending_posts (
+    generation bigint           not null references ingest.trending_generations (generation) on delete cascade,
+    rank       integer          not null check (rank >= 1),
+    post_id    uuid             not null references ingest.posts (id),
+    score      double precision not null,
+    primary key (generation, rank)
+);

@@ -295,6 +295,10 @@ public sealed class TimelinesApiTests(FeedFixture feed) : IClassFixture<FeedFixt
             .EnumerateArray().Select(e => e.GetGuid()));
         Assert.All(profile.Where(i => i.Id != first && i.Id != twoDaysBefore), i => Assert.False(i.Json.TryGetProperty("variations", out _)));
         Assert.Contains(byOther, (await AllAsync("/api/v1/timelines/public", limit: 100)).Select(i => i.Id));
+
+        // Deleting the post a variation was collapsed into lets the variation stand on its own, where it was published.
+        await feed.ExecuteAsync("update ingest.posts set deleted_at = now() where id = $1", twoDaysBefore);
+        Assert.Equal([different, tooFar, noHash, first, dayBefore], (await AllAsync($"/api/v1/accounts/{author.Handle}/posts")).Select(i => i.Id));
     }
 
     [Fact]

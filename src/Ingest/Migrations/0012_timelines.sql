@@ -1,10 +1,20 @@
 -- Timelines: the orders they read in, the tag timeline by time, perceptual distance for variations, and the trending
 -- snapshots the ranking job writes.
 
--- Public timeline and followed authors' posts, newest first; the author rides along so blocks, mutes and suspensions
--- are checked without reading the row.
+-- Variations: a post published at most a day after an earlier post of its author's whose image is within PDQ distance
+-- 31 of its own is collapsed into that post (the group's first, never itself a variation) and shown only through it.
+-- Decided once, when the post is published, so a post's place in a timeline never changes under a reader's cursor.
+alter table ingest.posts add column variation_of uuid references ingest.posts (id);
+
+create index posts_variations on ingest.posts (variation_of, published_at, id) where variation_of is not null;
+
+-- Public timeline, newest first; the author rides along so blocks, mutes and suspensions are checked without the row.
 create index posts_timeline on ingest.posts (published_at desc, id desc) include (author_id)
-    where status = 'published' and deleted_at is null;
+    where status = 'published' and deleted_at is null and variation_of is null;
+
+-- Home (one probe per followed author) and profiles.
+create index posts_author_timeline on ingest.posts (author_id, published_at desc, id desc)
+    where status = 'published' and deleted_at is null and variation_of is null;
 
 -- An author's own pending posts, shown to them (marked pending) in their home timeline and on their profile.
 create index posts_author_pending on ingest.posts (author_id, created_at desc, id desc)
@@ -57,6 +67,49 @@ create trigger posts_publication_to_tags after update of status, published_at, d
 create function ingest.pdq_distance(a bytea, b bytea) returns integer
     language sql immutable strict parallel safe
     return bit_count(('x' || encode(a, 'hex'))::bit(256) # ('x' || encode(b, 'hex'))::bit(256));
+
+create function ingest.posts_find_variation() returns trigger
+    language plpgsql as
+$$
+begin
+    new.variation_of := null;
+    if new.status = 'published' and new.published_at is not null and new.deleted_at is null then
+        select e.id into new.variation_of
+        from ingest.media nm
+        join ingest.posts e on e.author_id = new.author_id and e.id <> new.id and e.status = 'published'
+            and e.deleted_at is null and e.variation_of is null
+            and e.published_at >= new.published_at - interval '1 day' and (e.published_at, e.id) < (new.published_at, new.id)
+        join ingest.media em on em.sha256 = e.media_sha256
+        where nm.sha256 = new.media_sha256 and ingest.pdq_distance(nm.pdq_hash, em.pdq_hash) <= 31
+        order by e.published_at, e.id
+        limit 1;
+    end if;
+    return new;
+end
+$$;
+
+create trigger posts_variation_on_insert before insert on ingest.posts
+    for each row execute function ingest.posts_find_variation();
+
+create trigger posts_variation_on_publish before update of status, published_at on ingest.posts
+    for each row
+    when (old.status is distinct from new.status or old.published_at is distinct from new.published_at)
+    execute function ingest.posts_find_variation();
+
+-- A deleted post's variations stand on their own again.
+create function ingest.posts_release_variations() returns trigger
+    language plpgsql as
+$$
+begin
+    update ingest.posts set variation_of = null where variation_of = new.id;
+    return null;
+end
+$$;
+
+create trigger posts_release_variations after update of deleted_at on ingest.posts
+    for each row
+    when (old.deleted_at is null and new.deleted_at is not null)
+    execute function ingest.posts_release_variations();
 
 -- Each run of the trending job writes a new generation; readers page through one generation, so a recomputation
 -- never moves items under a cursor. Old generations are kept a while for cursors still paging through them.

@@ -12,7 +12,7 @@ public sealed record TrendingSnapshot(long Generation, int Posts);
 /// Ranks recently published posts by a hot score and writes the ranking as a new snapshot that the trending timeline
 /// pages through. The score weighs likes, comments, remixes and views (from <c>ingest.post_counters</c>) and decays
 /// with age, as (1 + likes + 2·comments + 3·remixes + views/10) / (hours since publication + 2)^1.5. Sensitive and
-/// deleted posts never trend. Superseded snapshots are kept for <see cref="TimelineOptions.TrendingRetention"/>.
+/// deleted posts and variations (shown through the post they were collapsed into) never trend. Superseded snapshots are kept for <see cref="TimelineOptions.TrendingRetention"/>.
 /// </summary>
 public sealed class TrendingRanker(NpgsqlDataSource dataSource, IOptions<TimelineOptions> options, TimeProvider clock, ILogger<TrendingRanker> logger)
 {
@@ -41,7 +41,8 @@ public sealed class TrendingRanker(NpgsqlDataSource dataSource, IOptions<Timelin
                        / power(greatest(extract(epoch from $2 - p.published_at), 0) / 3600.0 + 2, 1.5) as score
                 from ingest.posts p
                 left join ingest.post_counters c on c.post_id = p.id
-                where p.status = 'published' and p.deleted_at is null and not p.sensitive and p.published_at > $2 - $3
+                where p.status = 'published' and p.deleted_at is null and p.variation_of is null and not p.sensitive
+                  and p.published_at > $2 - $3
                 order by score desc, p.id desc
                 limit $4
             ) s

@@ -33,6 +33,16 @@ internal static partial class TimelineBenchmarks
         var rate = int.Parse(Option(args, "--rate", "200"), CultureInfo.InvariantCulture);
         var seconds = int.Parse(Option(args, "--seconds", "20"), CultureInfo.InvariantCulture);
         var accounts = int.Parse(Option(args, "--accounts", "50000"), CultureInfo.InvariantCulture);
+        if (args.Contains("--show-sql"))
+        {
+            foreach (var timeline in Timelines)
+            {
+                Console.WriteLine($"-- {timeline}\n{PgbenchScript(timeline, 1, accounts)}");
+            }
+
+            return 0;
+        }
+
         var server = Required("AISOCIAL_DB");
         var feedDll = Required("AISOCIAL_FEED_DLL");
         var pgbench = Required("AISOCIAL_PGBENCH");
@@ -144,6 +154,24 @@ internal static partial class TimelineBenchmarks
     private static Latency RunPgbench(string pgbench, NpgsqlConnectionStringBuilder connection, string timeline, long generation, int rate, int seconds,
         int accounts, string work)
     {
+        var script = Path.Combine(work, $"{timeline}.sql");
+        File.WriteAllText(script, PgbenchScript(timeline, generation, accounts));
+        var logs = Path.Combine(work, $"pgbench-{timeline}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(logs);
+        var output = Run(pgbench, ["-n", "-M", "simple", "-c", "4", "-j", "2", "-R", rate.ToString(CultureInfo.InvariantCulture), "-T",
+            seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-l", "--log-prefix", Path.Combine(logs, "tx"),
+            "-h", connection.Host!, "-p", connection.Port.ToString(CultureInfo.InvariantCulture), "-U", connection.Username!, Database]);
+        // Each line: client, transaction, latency in µs, script, epoch seconds, µs[, schedule lag].
+        var latencies = Directory.EnumerateFiles(logs).SelectMany(File.ReadLines)
+            .Select(line => double.Parse(line.Split(' ')[2], CultureInfo.InvariantCulture) / 1000).Order().ToArray();
+        var failed = PgbenchFailed().Match(output) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        return new Latency(double.Parse(PgbenchTps().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
+            Percentile(latencies, 0.50), Percentile(latencies, 0.99), failed);
+    }
+
+    /// <summary>A pgbench script: a random reader (and tag), then the endpoint's first-page query and the posts it picks.</summary>
+    internal static string PgbenchScript(string timeline, long generation, int accounts)
+    {
         var kind = timeline switch
         {
             "home" => TimelineKind.Home,
@@ -159,24 +187,13 @@ internal static partial class TimelineBenchmarks
             "6" => "0",
             _ => "null",
         });
-        var script = Path.Combine(work, $"{timeline}.sql");
-        File.WriteAllText(script,
+        return
             $"""
             \set n random(1, {accounts})
             \set t random(0, 49)
             {string.Join(' ', $"{PostStore.SelectPost} where p.id in (select c.id from ({candidates}) c)".Split('\n', StringSplitOptions.TrimEntries))};
-            """);
-        var logs = Path.Combine(work, $"pgbench-{timeline}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(logs);
-        var output = Run(pgbench, ["-n", "-M", "simple", "-c", "4", "-j", "2", "-R", rate.ToString(CultureInfo.InvariantCulture), "-T",
-            seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-l", "--log-prefix", Path.Combine(logs, "tx"),
-            "-h", connection.Host!, "-p", connection.Port.ToString(CultureInfo.InvariantCulture), "-U", connection.Username!, Database]);
-        // Each line: client, transaction, latency in µs, script, epoch seconds, µs[, schedule lag].
-        var latencies = Directory.EnumerateFiles(logs).SelectMany(File.ReadLines)
-            .Select(line => double.Parse(line.Split(' ')[2], CultureInfo.InvariantCulture) / 1000).Order().ToArray();
-        var failed = PgbenchFailed().Match(output) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-        return new Latency(double.Parse(PgbenchTps().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
-            Percentile(latencies, 0.50), Percentile(latencies, 0.99), failed);
+
+            """;
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];

@@ -8,12 +8,13 @@ alter table ingest.posts add column variation_of uuid references ingest.posts (i
 
 create index posts_variations on ingest.posts (variation_of, published_at, id) where variation_of is not null;
 
--- Public timeline, newest first; the author rides along so blocks, mutes and suspensions are checked without the row.
-create index posts_timeline on ingest.posts (published_at desc, id desc) include (author_id)
+-- Public timeline, newest first; the author and remix link ride along, so a page is picked from the index alone and
+-- only its own rows are read.
+create index posts_timeline on ingest.posts (published_at desc, id desc) include (author_id, remix_of)
     where status = 'published' and deleted_at is null and variation_of is null;
 
--- Home (one probe per followed author) and profiles.
-create index posts_author_timeline on ingest.posts (author_id, published_at desc, id desc)
+-- Home (one probe per followed author, index only) and profiles.
+create index posts_author_timeline on ingest.posts (author_id, published_at desc, id desc) include (remix_of)
     where status = 'published' and deleted_at is null and variation_of is null;
 
 -- An author's own pending posts, shown to them (marked pending) in their home timeline and on their profile.

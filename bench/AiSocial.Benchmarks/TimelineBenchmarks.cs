@@ -149,7 +149,7 @@ internal static partial class TimelineBenchmarks
 
     /// <summary>
     /// The query the endpoint runs to pick and load a first page (TimelineReader's candidates, then the posts
-    /// themselves), with a random reader, run by pgbench at the same rate over 4 connections.
+    /// themselves), with a random reader, run by pgbench at the same rate over as many connections as wrk uses.
     /// </summary>
     private static Latency RunPgbench(string pgbench, NpgsqlConnectionStringBuilder connection, string timeline, long generation, int rate, int seconds,
         int accounts, string work)
@@ -158,12 +158,13 @@ internal static partial class TimelineBenchmarks
         File.WriteAllText(script, PgbenchScript(timeline, generation, accounts));
         var logs = Path.Combine(work, $"pgbench-{timeline}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(logs);
-        var output = Run(pgbench, ["-n", "-M", "simple", "-c", "4", "-j", "2", "-R", rate.ToString(CultureInfo.InvariantCulture), "-T",
+        var output = Run(pgbench, ["-n", "-M", "simple", "-c", Connections.ToString(CultureInfo.InvariantCulture), "-j", "2", "-R", rate.ToString(CultureInfo.InvariantCulture), "-T",
             seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-l", "--log-prefix", Path.Combine(logs, "tx"),
             "-h", connection.Host!, "-p", connection.Port.ToString(CultureInfo.InvariantCulture), "-U", connection.Username!, Database]);
-        // Each line: client, transaction, latency in µs, script, epoch seconds, µs[, schedule lag].
-        var latencies = Directory.EnumerateFiles(logs).SelectMany(File.ReadLines)
-            .Select(line => double.Parse(line.Split(' ')[2], CultureInfo.InvariantCulture) / 1000).Order().ToArray();
+        // Each line: client, transaction, latency in µs from the scheduled start, script, epoch seconds, µs, schedule lag in µs.
+        // Less the lag, it is measured from the moment the query was sent, as wrk measures.
+        var latencies = Directory.EnumerateFiles(logs).SelectMany(File.ReadLines).Select(line => line.Split(' '))
+            .Select(f => (double.Parse(f[2], CultureInfo.InvariantCulture) - double.Parse(f[6], CultureInfo.InvariantCulture)) / 1000).Order().ToArray();
         var failed = PgbenchFailed().Match(output) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         return new Latency(double.Parse(PgbenchTps().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), failed);

@@ -17,6 +17,9 @@ create index posts_timeline on ingest.posts (published_at desc, id desc) include
 create index posts_author_timeline on ingest.posts (author_id, published_at desc, id desc) include (remix_of)
     where status = 'published' and deleted_at is null and variation_of is null;
 
+-- Every timeline leaves out suspended authors; the few suspended accounts are found without reading all accounts.
+create index accounts_suspended on ingest.accounts (id) where suspended_at is not null;
+
 -- An author's own pending posts, shown to them (marked pending) in their home timeline and on their profile.
 create index posts_author_pending on ingest.posts (author_id, created_at desc, id desc)
     where status = 'pending' and deleted_at is null;

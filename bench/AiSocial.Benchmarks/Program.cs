@@ -4,26 +4,28 @@ switch (args.FirstOrDefault())
 {
     case "models":
         return ModelBenchmarks.Run();
+    case "feed" when args.ElementAtOrDefault(1) == "timelines":
+        return await TimelineBenchmarks.RunAsync(args[2..]);
     case "feed":
-    {
-        // Each part prints its own figures; `bench feed events` runs only the parts named.
-        var parts = args.Skip(1).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        bool Wanted(string part) => parts.Count == 0 || parts.Contains(part);
-        var status = 0;
-        if (Wanted("imaging"))
         {
-            status = Math.Max(status, FeedImagingBenchmarks.Run());
-        }
+            // Each part prints its own figures; `bench feed events` runs only the parts named.
+            var parts = args.Skip(1).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            bool Wanted(string part) => parts.Count == 0 || parts.Contains(part);
+            var status = 0;
+            if (Wanted("imaging"))
+            {
+                status = Math.Max(status, FeedImagingBenchmarks.Run());
+            }
 
-        if (Wanted("events"))
-        {
-            status = Math.Max(status, EventBenchmarks.Run());
-        }
+            if (Wanted("events"))
+            {
+                status = Math.Max(status, EventBenchmarks.Run());
+            }
 
-        return status;
-    }
+            return status;
+        }
 
     default:
-        Console.Error.WriteLine("usage: aisocial bench models|feed");
+        Console.Error.WriteLine("usage: aisocial bench models | feed [imaging] [events] | feed timelines [--posts 100000,1000000] [--rate 200] [--seconds 20]");
         return 2;
 }

@@ -2,6 +2,7 @@ using AiSocial.AdminConsole.Account;
 using AiSocial.AdminConsole.Events;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
+using AiSocial.AdminConsole.Timelines;
 using AiSocial.Authentication;
 using AiSocial.Moderation;
 using AiSocial.ServiceDefaults;
@@ -33,6 +34,7 @@ public static class Extensions
         services.TryAddTransient<EventPartitionJob>();
         services.TryAddTransient<EventRollupJob>();
         services.TryAddTransient<IdempotencyKeyPurgeJob>();
+        services.TryAddTransient<TrendingJob>();
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -88,6 +90,7 @@ public static class Extensions
             quartz.AddModerationJobs();
             quartz.AddMediaSweep();
             quartz.AddEventJobs();
+            quartz.AddTrendingRanking();
         });
         builder.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         services.AddOptions<QuartzHostedServiceOptions>().Configure<IOptions<ConsoleOptions>>((hosted, console) =>

@@ -3,12 +3,13 @@ using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Database;
-using AiSocial.Ingest.Generations;
 using AiSocial.Ingest.Events;
+using AiSocial.Ingest.Generations;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Outbox;
 using AiSocial.Ingest.Posts;
 using AiSocial.Ingest.Social;
+using AiSocial.Ingest.Timelines;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -70,6 +71,11 @@ public static class Extensions
         services.TryAddSingleton<EventRecorder>();
         services.TryAddSingleton<EventRollup>();
         services.TryAddSingleton<IdempotencyKeyPurge>();
+
+        // Timelines
+        services.AddOptions<TimelineOptions>().BindConfiguration(TimelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<TimelineReader>();
+        services.TryAddSingleton<TrendingRanker>();
         return builder;
     }
 

@@ -1,4 +1,5 @@
 using AiSocial.Ingest.Posts;
+using AiSocial.Ingest.Timelines;
 using AiSocial.Testing;
 
 namespace AiSocial.Ingest.Tests;
@@ -11,38 +12,6 @@ public sealed class PostStoreTests(PlatformFixture platform) : IClassFixture<Pla
     {
         await using var connection = await platform.DataSource.OpenConnectionAsync();
         Assert.True(await PostStore.TransitionAsync(connection, postId, PostStatus.Published, [PostStatus.Pending], default));
-    }
-
-    [Fact]
-    public async Task The_public_timeline_pages_through_published_posts_newest_first_without_gaps_or_repeats()
-    {
-        var author = await platform.CreateAccountAsync();
-        var published = new List<Guid>();
-        for (var i = 0; i < 7; i++)
-        {
-            var post = await platform.SubmitPostAsync(author.Id);
-            await PublishAsync(post.Id);
-            published.Add(post.Id);
-        }
-
-        var pending = await platform.SubmitPostAsync(author.Id);
-
-        var seen = new List<Post>();
-        string? cursor = null;
-        do
-        {
-            var page = await Posts.PublicTimelineAsync(TimelineCursor.Decode(cursor).Value, 3, default);
-            Assert.True(page.Items.Count <= 3);
-            seen.AddRange(page.Items);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-
-        var mine = seen.Where(p => p.Author.Id == author.Id).ToList();
-        Assert.Equal(published.AsEnumerable().Reverse(), mine.Select(p => p.Id));
-        Assert.DoesNotContain(seen, p => p.Id == pending.Id);
-        Assert.All(seen, p => Assert.Equal(PostStatus.Published, p.Status));
-        Assert.Equal(seen.Count, seen.Select(p => p.Id).Distinct().Count());
     }
 
     [Fact]
@@ -77,9 +46,19 @@ public sealed class TimelineCursorTests
     [Fact]
     public void A_cursor_round_trips_to_the_microsecond()
     {
-        var cursor = new TimelineCursor(new DateTimeOffset(2026, 11, 24, 12, 30, 45, TimeSpan.Zero).AddTicks(1234560), Guid.CreateVersion7());
+        var cursor = TimelineCursor.After(TimelineKind.Home, new DateTimeOffset(2026, 11, 24, 12, 30, 45, TimeSpan.Zero).AddTicks(1234560), Guid.CreateVersion7());
+        var trending = TimelineCursor.InSnapshot(42, 77);
 
-        Assert.Equal(cursor, TimelineCursor.Decode(cursor.Encode()));
+        Assert.Equal(cursor, TimelineCursor.Decode(cursor.Encode(), TimelineKind.Home).Value);
+        Assert.Equal(trending, TimelineCursor.Decode(trending.Encode(), TimelineKind.Trending).Value);
+    }
+
+    [Fact]
+    public void A_cursor_of_one_timeline_is_refused_by_another()
+    {
+        var cursor = TimelineCursor.After(TimelineKind.Public, DateTimeOffset.UtcNow, Guid.CreateVersion7()).Encode();
+
+        Assert.Equal(IngestProblems.InvalidCursor, TimelineCursor.Decode(cursor, TimelineKind.Tag).AssertRefused().Problem);
     }
 
     [Theory]
@@ -87,10 +66,10 @@ public sealed class TimelineCursorTests
     [InlineData("!!!!")]
     [InlineData("AQ")]
     [InlineData("AgjfSjmZTy-aAaIOBPQfcD2Npjdyd4pKLg")]
-    [InlineData("this cursor is far too long to be one of ours at all")]
+    [InlineData("this cursor is far too long to be one of ours at all, not even close to it")]
     public void Cursors_this_server_did_not_issue_are_refused(string cursor)
     {
-        var error = TimelineCursor.Decode(cursor).AssertRefused();
+        var error = TimelineCursor.Decode(cursor, TimelineKind.Public).AssertRefused();
         Assert.Equal(IngestProblems.InvalidCursor, error.Problem);
     }
 }

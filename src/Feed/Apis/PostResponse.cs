@@ -8,7 +8,7 @@ public sealed record AuthorResponse(string Handle, string DisplayName);
 public sealed record GenerationResponse(string Generator, string Model, string Size, long Seed, System.Text.Json.JsonElement Parameters, string? RevisedPrompt);
 
 /// <summary>A post, wherever it appears (see specs/api.md, "Shapes that clients rely on").</summary>
-public sealed record PostResponse(
+public record PostResponse(
     Guid Id,
     PostStatus Status,
     AuthorResponse Author,

@@ -216,7 +216,7 @@ public static class PostsApi
         [Range(1, PostStore.MaxPageSize, ErrorMessage = LimitRule)] int? limit, string? cursor, PostLineage lineage, PromptAudience audience,
         CancellationToken cancellationToken)
     {
-        var after = TimelineCursor.Decode(cursor);
+        var after = PostCursor.Decode(cursor);
         if (after.Refusal is { } refusal)
         {
             return new BadRequestProblem(refusal);

@@ -69,7 +69,7 @@ public sealed class PostLineage(NpgsqlDataSource dataSource, PostStore posts)
     /// The direct remixes of a post the viewer may see, newest first, paged by (created_at, id); null when the viewer may
     /// not see the post itself.
     /// </summary>
-    public async Task<TimelinePage?> RemixesAsync(Guid postId, Guid? viewerId, TimelineCursor? after, int limit, CancellationToken cancellationToken)
+    public async Task<PostPage?> RemixesAsync(Guid postId, Guid? viewerId, PostCursor? after, int limit, CancellationToken cancellationToken)
     {
         if (await posts.GetVisibleAsync(postId, viewerId, cancellationToken) is null)
         {
@@ -87,17 +87,17 @@ public sealed class PostLineage(NpgsqlDataSource dataSource, PostStore posts)
             """);
         command.Parameters.Add(new() { Value = postId });
         command.Parameters.Add(new() { Value = viewerId ?? Guid.Empty });
-        command.Parameters.Add(new() { Value = (object?)after?.PublishedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = (object?)after?.At ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = after?.PostId ?? Guid.Empty });
         command.Parameters.Add(new() { Value = limit + 1 });
         var remixes = await PostStore.ReadAllAsync(command, cancellationToken);
         if (remixes.Count <= limit)
         {
-            return new TimelinePage(remixes, null);
+            return new PostPage(remixes, null);
         }
 
         var last = remixes[limit - 1];
-        return new TimelinePage(remixes.Take(limit).ToList(), new TimelineCursor(last.CreatedAt, last.Id).Encode());
+        return new PostPage(remixes.Take(limit).ToList(), new PostCursor(last.CreatedAt, last.Id).Encode());
     }
 
     /// <summary>Adds to a post's remix count on the caller's transaction (the counter row may not exist yet).</summary>

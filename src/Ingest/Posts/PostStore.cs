@@ -54,31 +54,6 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
         return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    public async Task<TimelinePage> PublicTimelineAsync(TimelineCursor? after, int limit, CancellationToken cancellationToken)
-    {
-        limit = Math.Clamp(limit, 1, MaxPageSize);
-        await using var command = dataSource.CreateCommand(
-            $"""
-            {SelectPost}
-            where p.status = $4 and p.deleted_at is null
-              and ($1::timestamptz is null or (p.published_at, p.id) < ($1, $2))
-            order by p.published_at desc, p.id desc
-            limit $3
-            """);
-        command.Parameters.Add(new() { Value = (object?)after?.PublishedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new() { Value = after?.PostId ?? Guid.Empty });
-        command.Parameters.Add(new() { Value = limit + 1 });
-        command.Parameters.Add(new() { Value = PostStatus.Published.ToDatabase() });
-        var posts = await ReadAllAsync(command, cancellationToken);
-        if (posts.Count <= limit)
-        {
-            return new TimelinePage(posts, null);
-        }
-
-        var last = posts[limit - 1];
-        return new TimelinePage(posts.Take(limit).ToList(), new TimelineCursor(last.PublishedAt!.Value, last.Id).Encode());
-    }
-
     /// <summary>
     /// Moves a post to <paramref name="to"/> if it is currently in one of <paramref name="from"/>; false otherwise.
     /// Runs on the caller's connection so the change commits with the decision that caused it. With it, in the same

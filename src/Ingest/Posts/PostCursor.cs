@@ -4,8 +4,8 @@ using AiSocial.Problems;
 
 namespace AiSocial.Ingest.Posts;
 
-/// <summary>An opaque position in a timeline ordered by (published_at, id), both descending.</summary>
-public sealed record TimelineCursor(DateTimeOffset PublishedAt, Guid PostId)
+/// <summary>An opaque position in a list of posts ordered by a time and the id, both descending (a post's remixes).</summary>
+public sealed record PostCursor(DateTimeOffset At, Guid PostId)
 {
     private const byte Version = 1;
 
@@ -13,7 +13,7 @@ public sealed record TimelineCursor(DateTimeOffset PublishedAt, Guid PostId)
     {
         Span<byte> bytes = stackalloc byte[25];
         bytes[0] = Version;
-        BinaryPrimitives.WriteInt64BigEndian(bytes[1..], PublishedAt.UtcTicks);
+        BinaryPrimitives.WriteInt64BigEndian(bytes[1..], At.UtcTicks);
         PostId.TryWriteBytes(bytes[9..], bigEndian: true, out _);
         return Base64Url.EncodeToString(bytes);
     }
@@ -21,11 +21,11 @@ public sealed record TimelineCursor(DateTimeOffset PublishedAt, Guid PostId)
     /// <summary>
     /// The cursor a page's <c>nextCursor</c> encodes (null for none given); refused when it is not one this server issued.
     /// </summary>
-    public static Outcome<TimelineCursor?> Decode(string? cursor)
+    public static Outcome<PostCursor?> Decode(string? cursor)
     {
         if (string.IsNullOrEmpty(cursor))
         {
-            return (TimelineCursor?)null;
+            return (PostCursor?)null;
         }
 
         var malformed = new Refusal(IngestProblems.InvalidCursor, "The cursor is malformed; use nextCursor from a previous page.");
@@ -43,8 +43,9 @@ public sealed record TimelineCursor(DateTimeOffset PublishedAt, Guid PostId)
             return malformed;
         }
 
-        return new TimelineCursor(new DateTimeOffset(ticks, TimeSpan.Zero), new Guid(bytes[9..], bigEndian: true));
+        return new PostCursor(new DateTimeOffset(ticks, TimeSpan.Zero), new Guid(bytes[9..], bigEndian: true));
     }
 }
 
-public sealed record TimelinePage(IReadOnlyList<Post> Items, string? NextCursor);
+/// <summary>A page of posts; <see cref="NextCursor"/> is null on the last page.</summary>
+public sealed record PostPage(IReadOnlyList<Post> Items, string? NextCursor);

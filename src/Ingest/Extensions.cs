@@ -95,7 +95,7 @@ public static class Extensions
                 : new OfflineRenderer(options.OfflineSize);
         });
         services.TryAddSingleton(provider => new ImageGenerations(provider.GetRequiredService<Npgsql.NpgsqlDataSource>(),
-            provider.GetRequiredService<IImageGenerator>(), provider.GetRequiredService<MediaStore>(),
+            provider.GetRequiredService<IImageGenerator>(), provider.GetRequiredService<MediaStore>(), provider.GetRequiredService<ImageInspector>(),
             provider.GetRequiredService<IOptions<GenerationOptions>>(), provider.GetRequiredService<ILogger<ImageGenerations>>()));
     }
 }

@@ -47,6 +47,20 @@ public sealed class CommandLineTests(PlatformFixture platform) : IClassFixture<P
     }
 
     [Fact]
+    public async Task Seeding_again_after_the_idempotency_keys_were_purged_or_fingerprinted_anew_duplicates_no_post()
+    {
+        await SeedAsync();
+        var first = await CountsAsync();
+        // A day later the keys are gone; after an upgrade the same request may fingerprint differently.
+        await platform.ExecuteAsync("update ingest.posts set idempotency_key = null, request_fingerprint = null where idempotency_key like 'demo-1%'");
+        await platform.ExecuteAsync("update ingest.posts set request_fingerprint = '\\x00' where idempotency_key like 'demo-2%'");
+
+        await SeedAsync();
+
+        Assert.Equal(first, await CountsAsync());
+    }
+
+    [Fact]
     public async Task Seeding_with_a_damaged_credentials_file_fails_with_one_line_that_names_the_file()
     {
         var path = Path.Combine(_work, "credentials.json");

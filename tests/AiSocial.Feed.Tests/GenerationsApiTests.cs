@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using AiSocial.Ingest.Audit;
 using AiSocial.Moderation.Prompts;
+using AiSocial.SafetyModels.Pdq;
 using MetadataExtractor;
 using MetadataExtractor.Formats.Xmp;
 
@@ -67,6 +68,9 @@ public sealed class GenerationsApiTests(FeedFixture feed) : IClassFixture<FeedFi
               and seed = $3 and negative_prompt = 'people' and parameters ->> 'renderer' = 'offline-renderer'
             """, id, ownerId, body.GetProperty("seed").GetInt64()));
         Assert.Equal(0L, await feed.ScalarAsync<long>("select count(*) from ingest.generation_reservations"));
+        // Like any stored image: the PDQ hash of its pixels and a placeholder, for the posts made from it.
+        Assert.Equal(PdqHasher.Compute(bytes).Hash.ToHex(), await feed.ScalarAsync<string>(
+            "select encode(pdq_hash, 'hex') from ingest.media where sha256 = $1 and placeholder is not null", imageUrl["/media/".Length..]));
     }
 
     [Fact]

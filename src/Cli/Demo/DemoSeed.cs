@@ -7,13 +7,15 @@ using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.HashBanks;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
+using Npgsql;
 
 namespace AiSocial.Cli.Demo;
 
 /// <summary>
 /// Demo data that shows every path once: published posts, posts waiting in the review queue, one rejected by a hash
-/// bank, an author who consents to training and one who does not, and the <c>demo</c> dataset. Idempotent: posts are
-/// submitted with fixed Idempotency-Keys and fixed images, consent is only recorded when it differs, and so on.
+/// bank, an author who consents to training and one who does not, and the <c>demo</c> dataset. Idempotent: a demo post
+/// is known by its author and its fixed image (Idempotency-Keys are purged after a day, and a newer version of the
+/// platform fingerprints requests differently), consent is only recorded when it differs, and so on.
 /// </summary>
 public sealed class DemoSeed(
     MigrationRunner migrations,
@@ -23,7 +25,8 @@ public sealed class DemoSeed(
     HashBank hashBank,
     PostScanner scanner,
     ReviewQueue reviewQueue,
-    DatasetCatalog datasets)
+    DatasetCatalog datasets,
+    NpgsqlDataSource dataSource)
 {
     public const string DatasetName = "demo";
     public const string TermsVersion = "2026-11";
@@ -86,7 +89,14 @@ public sealed class DemoSeed(
         var postIds = new Dictionary<int, (Guid Id, DemoPost Demo)>();
         foreach (var post in Posts)
         {
-            await using var image = new MemoryStream(DemoImages.Render(post.Seed));
+            var bytes = DemoImages.Render(post.Seed);
+            if (await SeededPostAsync(ids[post.Author], Sha256(bytes), cancellationToken) is { } seeded)
+            {
+                postIds[post.Seed] = (seeded, post);
+                continue;
+            }
+
+            await using var image = new MemoryStream(bytes);
             var submitted = await submissions.SubmitAsync(ids[post.Author], $"demo-{post.Seed}", new PostDraft(post.Prompt, post.Caption), image, cancellationToken);
             postIds[post.Seed] = (submitted.Value.Post.Id, post);
         }
@@ -105,6 +115,16 @@ public sealed class DemoSeed(
             "Demo: published, approved posts whose authors consent to AI training.", ConsentPurposes.AiTraining, cancellationToken)).Value;
         log.WriteLine($"Demo data ready: {credentials.Count} accounts, {Posts.Length} posts, dataset '{DatasetName}'.");
         return credentials;
+    }
+
+    /// <summary>The post an earlier seed made of this image by this author, if any.</summary>
+    private async Task<Guid?> SeededPostAsync(Guid authorId, string uploadSha256, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select id from ingest.posts where author_id = $1 and upload_sha256 = $2 and deleted_at is null order by created_at limit 1");
+        command.Parameters.Add(new() { Value = authorId });
+        command.Parameters.Add(new() { Value = uploadSha256 });
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));

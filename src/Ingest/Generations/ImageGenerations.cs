@@ -45,15 +45,17 @@ public sealed class ImageGenerations
     private readonly NpgsqlDataSource _dataSource;
     private readonly IImageGenerator _generator;
     private readonly MediaStore _media;
+    private readonly ImageInspector _inspector;
     private readonly GenerationOptions _options;
     private readonly ILogger<ImageGenerations> _logger;
 
-    internal ImageGenerations(NpgsqlDataSource dataSource, IImageGenerator generator, MediaStore media, IOptions<GenerationOptions> options,
+    internal ImageGenerations(NpgsqlDataSource dataSource, IImageGenerator generator, MediaStore media, ImageInspector inspector, IOptions<GenerationOptions> options,
         ILogger<ImageGenerations> logger)
     {
         _dataSource = dataSource;
         _generator = generator;
         _media = media;
+        _inspector = inspector;
         _options = options.Value;
         _logger = logger;
     }
@@ -262,22 +264,22 @@ public sealed class ImageGenerations
         StoredPicture stored, CancellationToken cancellationToken)
     {
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(stored.Png));
-        using var staged = await _media.StageAsync(new InspectedImage(stored.Png, sha256, sha256, "image/png", stored.Width, stored.Height), cancellationToken);
+        // The pipeline gives the picture what every stored image has (thumbnail, placeholder, PDQ hash of its pixels);
+        // the file stored is the PNG as made, which keeps its XMP source type.
+        var described = (await _inspector.InspectAsync(new MemoryStream(stored.Png, writable: false), cancellationToken)).Value;
+        using var staged = await _media.StageAsync(described with
+        {
+            Bytes = stored.Png,
+            Sha256 = sha256,
+            UploadSha256 = sha256,
+            ContentType = "image/png",
+            Width = stored.Width,
+            Height = stored.Height,
+        }, cancellationToken);
         var id = Guid.CreateVersion7();
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(
-            """
-            insert into ingest.media (sha256, content_type, width, height, byte_size)
-            values ($1, 'image/png', $2, $3, $4) on conflict (sha256) do nothing
-            """, connection))
-        {
-            command.Parameters.Add(new() { Value = sha256 });
-            command.Parameters.Add(new() { Value = stored.Width });
-            command.Parameters.Add(new() { Value = stored.Height });
-            command.Parameters.Add(new() { Value = (long)stored.Png.Length });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await staged.RecordAsync(connection, cancellationToken);
 
         DateTimeOffset createdAt;
         await using (var command = new NpgsqlCommand(

@@ -62,9 +62,10 @@ public static class Extensions
         // Interaction events: one group-commit writer per process, its partitions, the rollup and the key purge.
         services.AddOptions<EventOptions>().BindConfiguration(EventOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<EventPartitions>();
-        services.TryAddSingleton<EventWriter>();
-        if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory?.Method.ReturnType == typeof(EventWriter)))
+        // AddIngest runs once for each module that needs it; the writer and its loop are registered the first time only.
+        if (services.All(d => d.ServiceType != typeof(EventWriter)))
         {
+            services.AddSingleton<EventWriter>();
             services.AddHostedService(provider => provider.GetRequiredService<EventWriter>());
         }
 

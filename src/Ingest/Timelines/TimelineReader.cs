@@ -258,12 +258,7 @@ public sealed partial class TimelineReader(NpgsqlDataSource dataSource, PostStor
         var items = page.Where(c => loaded.ContainsKey(c.Id)).Select(c =>
         {
             var post = loaded[c.Id];
-            var showPrompt = post.PromptVisibility switch
-            {
-                PromptVisibility.Public => true,
-                PromptVisibility.Followers => post.Author.Id == viewer || c.Follows,
-                _ => post.Author.Id == viewer,
-            };
+            var showPrompt = PromptAudience.Shows(post, viewer, c.Follows);
             return new TimelineEntry(post, c.Reason, showPrompt, variations.GetValueOrDefault(c.Id, []));
         }).ToList();
 

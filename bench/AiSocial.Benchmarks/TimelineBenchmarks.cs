@@ -158,7 +158,7 @@ internal static partial class TimelineBenchmarks
         File.WriteAllText(script, PgbenchScript(timeline, generation, accounts));
         var logs = Path.Combine(work, $"pgbench-{timeline}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(logs);
-        var output = Run(pgbench, ["-n", "-M", "simple", "-c", Connections.ToString(CultureInfo.InvariantCulture), "-j", "2", "-R", rate.ToString(CultureInfo.InvariantCulture), "-T",
+        var output = Run(pgbench, ["-n", "-M", "prepared", "-c", Connections.ToString(CultureInfo.InvariantCulture), "-j", "2", "-R", rate.ToString(CultureInfo.InvariantCulture), "-T",
             seconds.ToString(CultureInfo.InvariantCulture), "-f", script, "-l", "--log-prefix", Path.Combine(logs, "tx"),
             "-h", connection.Host!, "-p", connection.Port.ToString(CultureInfo.InvariantCulture), "-U", connection.Username!, Database]);
         // Each line: client, transaction, latency in µs from the scheduled start, script, epoch seconds, µs, schedule lag in µs.

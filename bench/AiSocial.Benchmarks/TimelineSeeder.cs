@@ -24,7 +24,7 @@ internal sealed class TimelineSeeder(NpgsqlDataSource dataSource, int accounts, 
     public static string Token(int n) => $"ais_bench{n}";
 
     /// <summary>The same id in SQL, from a pgbench variable holding n.</summary>
-    public static string AccountIdSql(string variable) => $"('00000000-0000-4000-8000-' || lpad(to_hex({variable}), 12, '0'))::uuid";
+    public static string AccountIdSql(string variable) => $"('00000000-0000-4000-8000-' || lpad(to_hex({variable}::bigint), 12, '0'))::uuid";
 
     public static string Tag(int i) => $"tag{i}";
 

@@ -18,6 +18,7 @@ public static class DatabaseExtensions
             var options = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var dataSourceBuilder = new NpgsqlDataSourceBuilder(DatabaseConnection.Normalize(options.ConnectionString!));
             dataSourceBuilder.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
+            DatabaseConnection.PrepareRepeatedStatements(dataSourceBuilder.ConnectionStringBuilder, options.ConnectionString!);
             return dataSourceBuilder.Build();
         });
         services.TryAddSingleton<MigrationRunner>();

@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace AiSocial.Moderation.Checks;
 
-/// <summary>One observation about a post: which check, which model version, what category, how strongly (0–1).</summary>
-public sealed record Signal(string Source, string ModelVersion, string Category, double Score, JsonElement? Detail = null);
+/// <summary>
+/// One observation about a post: which check, which model version, what category, how strongly (0–1). A service that
+/// grades in levels (Content Safety: 0–7) also gives the <paramref name="Severity"/> level, and its score is level / 7.
+/// </summary>
+public sealed record Signal(string Source, string ModelVersion, string Category, double Score, JsonElement? Detail = null, int? Severity = null);
 
 /// <summary>What a check looks at. Image checks run first; text checks then see the post's text plus any text they found in the image.</summary>
 [Flags]

@@ -48,8 +48,10 @@ internal static partial class TimelineBenchmarks
         var pgbench = Required("AISOCIAL_PGBENCH");
 
         var connection = new NpgsqlConnectionStringBuilder(server) { Database = Database, CommandTimeout = 0 };
-        await using (var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString))
+        var seeded = args.Contains("--reuse") ? await SeededPostsAsync(connection.ConnectionString, accounts) : null;
+        if (seeded is null)
         {
+            await using var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString);
             await admin.CreateCommand($"drop database if exists {Database} with (force)").ExecuteNonQueryAsync();
             await admin.CreateCommand($"create database {Database}").ExecuteNonQueryAsync();
         }
@@ -64,8 +66,16 @@ internal static partial class TimelineBenchmarks
             await using var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
             var seeder = new TimelineSeeder(dataSource, accounts, followsPerAccount: 100, likesPerPost: 10);
             var seeding = Stopwatch.StartNew();
-            await seeder.SeedAccountsAsync();
-            Console.WriteLine($"  seeded {accounts:N0} accounts and their follows in {seeding.Elapsed.TotalSeconds:N0} s");
+            if (seeded is { } seededPosts)
+            {
+                seeder.ResumeAt(seededPosts);
+                Console.WriteLine($"  reusing the database seeded by an earlier run: {accounts:N0} accounts, {seededPosts:N0} posts");
+            }
+            else
+            {
+                await seeder.SeedAccountsAsync();
+                Console.WriteLine($"  seeded {accounts:N0} accounts and their follows in {seeding.Elapsed.TotalSeconds:N0} s");
+            }
 
             var rows = new List<(int Posts, string Timeline, Latency Http, Latency Sql)>();
             foreach (var size in sizes)
@@ -108,6 +118,26 @@ internal static partial class TimelineBenchmarks
             }
 
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// With <c>--reuse</c>: the posts an earlier run seeded, when its database is there with the same accounts (their
+    /// tokens last 30 days); null when it must be seeded afresh. Seeding a million posts takes minutes.
+    /// </summary>
+    private static async Task<int?> SeededPostsAsync(string connectionString, int accounts)
+    {
+        try
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var command = dataSource.CreateCommand("select (select count(*) from ingest.accounts), (select count(*) from ingest.posts)");
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return reader.GetInt64(0) == accounts ? (int)reader.GetInt64(1) : null;
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable)
+        {
+            return null;
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using AiSocial.Ingest.Posts;
 using AiSocial.Ingest.Timelines;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -178,8 +177,7 @@ internal static partial class TimelineBenchmarks
     }
 
     /// <summary>
-    /// The query the endpoint runs to pick and load a first page (TimelineReader's candidates, then the posts
-    /// themselves), with a random reader, run by pgbench at the same rate over as many connections as wrk uses.
+    /// The statement the endpoint runs to pick and load a first page (TimelineReader.PageSql), with a random reader, run by pgbench at the same rate over as many connections as wrk uses.
     /// </summary>
     private static Latency RunPgbench(string pgbench, NpgsqlConnectionStringBuilder connection, string timeline, long generation, int rate, int seconds,
         int accounts, string work)
@@ -200,7 +198,7 @@ internal static partial class TimelineBenchmarks
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), failed);
     }
 
-    /// <summary>A pgbench script: a random reader (and tag), then the endpoint's first-page query and the posts it picks.</summary>
+    /// <summary>A pgbench script: a random reader (and tag), then the statement the endpoint runs for a first page.</summary>
     internal static string PgbenchScript(string timeline, long generation, int accounts)
     {
         var kind = timeline switch
@@ -210,7 +208,7 @@ internal static partial class TimelineBenchmarks
             "trending" => TimelineKind.Trending,
             _ => TimelineKind.Public,
         };
-        var candidates = Parameter().Replace(TimelineReader.CandidatesSql(kind, after: false), m => m.Groups[1].Value switch
+        var page = Parameter().Replace(TimelineReader.PageSql(kind, after: false), m => m.Groups[1].Value switch
         {
             "1" => TimelineSeeder.AccountIdSql(":n"),
             "4" => (Limit + 1).ToString(CultureInfo.InvariantCulture),
@@ -222,7 +220,7 @@ internal static partial class TimelineBenchmarks
             $"""
             \set n random(1, {accounts})
             \set t random(0, 49)
-            {string.Join(' ', $"{PostStore.SelectPost} where p.id in (select c.id from ({candidates}) c)".Split('\n', StringSplitOptions.TrimEntries))};
+            {string.Join(' ', page.Split('\n', StringSplitOptions.TrimEntries))};
 
             """;
     }

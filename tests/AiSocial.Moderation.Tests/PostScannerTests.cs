@@ -79,6 +79,8 @@ public sealed class PostScannerTests(PlatformFixture platform) : IClassFixture<P
         Assert.Equal((LabelSource.Policy, LabelDecision.Reject, (Guid?)null), (label.Source, label.Decision, label.ReviewerId));
         Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", post.Id));
         Assert.Contains(await platform.Get<AuditLog>().ForSubjectAsync("post", post.Id.ToString(), default), e => e.Action == "policy.reject");
+        Assert.Equal("reject bank-match", await platform.ScalarAsync<string>(
+            "select action || ' ' || rule_id from moderation.decisions where post_id = $1 and mode = 'live'", post.Id));
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public static class Extensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, NsfwCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, OcrCheck>());
         services.TryAddSingleton<CheckRunner>();
-        services.TryAddSingleton<ModerationPolicy>();
+        services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<SignalStore>();
         services.TryAddSingleton<LabelStore>();
         services.TryAddSingleton<ReviewQueue>();

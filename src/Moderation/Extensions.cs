@@ -2,6 +2,7 @@ using System.Reflection;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
 using AiSocial.Moderation.Checks;
+using AiSocial.Moderation.ContentSafety;
 using AiSocial.Moderation.HashBanks;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Prompts;
@@ -45,6 +46,7 @@ public static class Extensions
         services.TryAddTransient<ScanJob>();
         builder.AddTextClassifier();
         builder.AddPromptGate();
+        builder.AddContentSafety();
         return builder;
     }
 
@@ -62,11 +64,12 @@ public static class Extensions
     /// <summary>
     /// The moderation jobs on a Quartz scheduler: the scan job every <see cref="ModerationOptions.ScanIntervalSeconds"/>
     /// (unless <see cref="ModerationOptions.RunScheduledScans"/> is off, which also unschedules a stored trigger) and
-    /// the text classifier's retraining.
+    /// the text classifier's retraining, and, when Content Safety is configured, its blocklist sync.
     /// </summary>
     public static IQuartzBuilder AddModerationJobs(this IQuartzBuilder quartz)
     {
         quartz.AddTextClassifierRetrain();
+        quartz.AddContentSafetyBlocklistSync();
         quartz.AddJob<ScanJob>(job => job.WithIdentity(ScanJob.Key).RequestRecovery());
         quartz.AddConfiguredTrigger<ScanJob>($"{ModerationOptions.Section}:{nameof(ModerationOptions.RunScheduledScans)}",
             (services, _) => Options(services).RunScheduledScans ? "on" : QuartzSwitchedOff,

@@ -3,6 +3,7 @@ using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.HashBanks;
+using AiSocial.Moderation.OpenAI;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Prompts;
 using AiSocial.Moderation.Review;
@@ -36,6 +37,7 @@ public static class Extensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, PdqHashBankCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, NsfwCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, OcrCheck>());
+        builder.AddOpenAiModeration();
         services.TryAddSingleton<CheckRunner>();
         services.TryAddSingleton<ModerationPolicy>();
         services.TryAddSingleton<SignalStore>();

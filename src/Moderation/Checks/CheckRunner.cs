@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace AiSocial.Moderation.Checks;
 
 /// <summary>
-/// Runs every registered check against a subject: image checks together, then text checks (which then also see the
-/// text the image checks found). Each check gets its own timeout; one that throws or times out is reported
+/// Runs every registered check against a subject: the checks that read only the image together, then every check
+/// that reads text (which then also sees the text the image checks found, such as OCR's). Each check gets its own timeout; one that throws or times out is reported
 /// unavailable with the reason, and never contributes a score.
 /// </summary>
 public sealed class CheckRunner(IEnumerable<IPostCheck> checks)
@@ -15,11 +15,11 @@ public sealed class CheckRunner(IEnumerable<IPostCheck> checks)
 
     public async Task<IReadOnlyList<CheckResult>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
-        var imageChecks = _checks.Where(c => c.Reads.HasFlag(CheckReads.Image));
-        var textOnlyChecks = _checks.Where(c => !c.Reads.HasFlag(CheckReads.Image));
+        var imageOnlyChecks = _checks.Where(c => !c.Reads.HasFlag(CheckReads.Text));
+        var textChecks = _checks.Where(c => c.Reads.HasFlag(CheckReads.Text));
         var results = new List<CheckResult>(_checks.Count);
-        results.AddRange(await Task.WhenAll(imageChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
-        results.AddRange(await Task.WhenAll(textOnlyChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
+        results.AddRange(await Task.WhenAll(imageOnlyChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
+        results.AddRange(await Task.WhenAll(textChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
         return results;
     }
 

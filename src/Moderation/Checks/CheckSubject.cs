@@ -27,7 +27,8 @@ public sealed class CheckSubject : IDisposable
     }
 
     public static CheckSubject ForPost(Post post, byte[] imageBytes) =>
-        new(post.UploadSha256, imageBytes, [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? "")]);
+        new(post.UploadSha256, imageBytes,
+            [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? ""), new SubjectText("alt", post.AltText ?? "")]);
 
     /// <summary>The SHA-256 of the file as its author sent it (what shared hash banks hold), not of the stored re-encoding.</summary>
     public string UploadSha256 { get; }

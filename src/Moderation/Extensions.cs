@@ -1,10 +1,12 @@
 using System.Reflection;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
+using AiSocial.Moderation.Calibration;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.HashBanks;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Prompts;
+using AiSocial.Moderation.Protections;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
 using AiSocial.Moderation.TextClassifier;
@@ -36,6 +38,10 @@ public static class Extensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, PdqHashBankCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, NsfwCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, OcrCheck>());
+        services.TryAddSingleton<MinorSafetyTerms>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, MinorSafetyCheck>());
+        services.TryAddSingleton<ImageReveals>();
+        services.TryAddSingleton<CalibrationReports>();
         services.TryAddSingleton<CheckRunner>();
         services.TryAddSingleton<ModerationPolicy>();
         services.TryAddSingleton<SignalStore>();

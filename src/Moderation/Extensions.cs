@@ -43,7 +43,7 @@ public static class Extensions
         services.TryAddSingleton<ImageReveals>();
         services.TryAddSingleton<CalibrationReports>();
         services.TryAddSingleton<CheckRunner>();
-        services.TryAddSingleton<ModerationPolicy>();
+        services.TryAddSingleton<PolicyStore>();
         services.TryAddSingleton<SignalStore>();
         services.TryAddSingleton<LabelStore>();
         services.TryAddSingleton<ReviewQueue>();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AiSocial.Moderation.Checks;
 
 namespace AiSocial.Moderation;
 
@@ -23,4 +24,21 @@ public sealed record ModerationOptions
 
     /// <summary>Whether this host runs the scan job on its scheduler (the console does; tests drive the scanner directly).</summary>
     public bool RunScheduledScans { get; init; } = true;
+
+    /// <summary>Each check's settings by its <see cref="IPostCheck.SettingsKey"/>: <c>Moderation:Checks:Nsfw:Mode=Shadow</c> and so on.</summary>
+    public Dictionary<string, CheckSettings> Checks { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How configuration has a check run, or null when it is switched off.</summary>
+    public ConfiguredCheck? Configure(IPostCheck check)
+    {
+        var settings = Checks.GetValueOrDefault(check.SettingsKey) ?? new CheckSettings();
+        if (settings.Enabled == false)
+        {
+            return null;
+        }
+
+        var mode = settings.Mode ?? CheckMode.Live;
+        // A shadow check is never acted on, so waiting for it would hold posts for nothing.
+        return new ConfiguredCheck(check, mode == CheckMode.Live && (settings.Required ?? check.Required), mode);
+    }
 }

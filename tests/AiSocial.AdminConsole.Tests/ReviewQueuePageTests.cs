@@ -31,6 +31,7 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
 
     private async Task<Post> QueuedPostAsync(string prompt, byte[]? image = null)
     {
+        await platform.HoldEveryPostAsync();
         var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, image, prompt: prompt);
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 

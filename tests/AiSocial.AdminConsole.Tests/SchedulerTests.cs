@@ -30,7 +30,7 @@ public sealed class SchedulerTests(ClusteredConsoleFixture console) : IClassFixt
         var ids = posts.Select(p => p.Id).ToArray();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         long queued;
-        while ((queued = await console.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = any($1)", ids)) < ids.Length
+        while ((queued = await console.ScalarAsync<long>("select count(*) from moderation.decisions where post_id = any($1) and mode = 'live'", ids)) < ids.Length
                && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);

@@ -60,19 +60,24 @@ public sealed class ReviewQueue(
     /// <summary>The queues the policy may send a task to, in the order the console lists them.</summary>
     public static readonly IReadOnlyList<string> Queues = [GeneralQueue, "minor-safety", "escalation", "reports"];
 
-    internal static async Task OpenTaskAsync(NpgsqlConnection connection, Guid postId, PolicyDecision decision, CancellationToken cancellationToken)
+    /// <summary>Opens a task for a post the policy held, in the decision's queue at its priority, naming the rule and the decision.</summary>
+    internal static async Task OpenTaskAsync(NpgsqlConnection connection, Guid postId, PolicyDecision decision, long decisionId,
+        CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             $"""
-            insert into moderation.review_tasks (id, post_id, reason, priority, policy_version)
-            values ($1, $2, $3, $4, $5)
+            insert into moderation.review_tasks (id, post_id, reason, priority, policy_version, queue, rule_id, decision_id)
+            values ($1, $2, $3, $4, $5, $6, $7, $8)
             on conflict (post_id) where state = '{OpenState}' do nothing
             """, connection);
         command.Parameters.Add(new() { Value = Guid.CreateVersion7() });
         command.Parameters.Add(new() { Value = postId });
         command.Parameters.Add(new() { Value = decision.Reason });
-        command.Parameters.Add(new() { Value = decision.Priority });
-        command.Parameters.Add(new() { Value = decision.PolicyVersion });
+        command.Parameters.Add(new() { Value = decision.Priority ?? PolicyDocument.DefaultPriority });
+        command.Parameters.Add(new() { Value = decision.VersionLabel });
+        command.Parameters.Add(new() { Value = decision.Queue ?? PolicyDocument.DefaultQueue });
+        command.Parameters.Add(new() { Value = decision.RuleId });
+        command.Parameters.Add(new() { Value = decisionId });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -241,7 +246,8 @@ public sealed class ReviewQueue(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         Guid postId;
-        await using (var command = new NpgsqlCommand("select post_id, state from moderation.review_tasks where id = $1 for update", connection))
+        string policyVersion;
+        await using (var command = new NpgsqlCommand("select post_id, state, policy_version from moderation.review_tasks where id = $1 for update", connection))
         {
             command.Parameters.Add(new() { Value = taskId });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -251,6 +257,7 @@ public sealed class ReviewQueue(
             }
 
             postId = reader.GetGuid(0);
+            policyVersion = reader.GetString(2);
             if (reader.GetString(1) != OpenState)
             {
                 return new Refusal(ModerationProblems.AlreadyDecided, "Another reviewer decided this task first.");
@@ -263,7 +270,7 @@ public sealed class ReviewQueue(
             return new Refusal(ModerationProblems.AlreadyDecided, "The post is no longer pending; it was deleted or decided elsewhere.");
         }
 
-        var recorded = await LabelStore.AddHumanLabelAsync(connection, postId, taskId, reviewerId, label, shownBlurred, note, cancellationToken);
+        var recorded = await LabelStore.AddHumanLabelAsync(connection, postId, taskId, reviewerId, label, policyVersion, shownBlurred, note, cancellationToken);
         await using (var command = new NpgsqlCommand($"update moderation.review_tasks set state = '{DecidedState}', decided_at = now() where id = $1", connection))
         {
             command.Parameters.Add(new() { Value = taskId });

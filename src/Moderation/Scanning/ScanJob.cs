@@ -15,8 +15,8 @@ internal sealed class ScanJob(PostScanner scanner, ILogger<ScanJob> logger) : IJ
         var report = await scanner.ScanUntilIdleAsync(cancellationToken);
         if (report.Leased > 0)
         {
-            logger.LogInformation("Scanned {Leased} posts: {Rejected} rejected, {Review} to review, {Retried} retried later",
-                report.Leased, report.Rejected, report.QueuedForReview, report.Retried);
+            logger.LogInformation("Scanned {Leased} posts: {Rejected} rejected, {Review} to review, {Retried} retried later, {Published} published",
+                report.Leased, report.Rejected, report.QueuedForReview, report.Retried, report.Published);
         }
     }
 }

@@ -1,4 +1,5 @@
 using AiSocial.AdminConsole.Account;
+using AiSocial.AdminConsole.Apis;
 using AiSocial.AdminConsole.Events;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
@@ -138,6 +139,7 @@ public static class Extensions
         var console = endpoints.MapGroup("").CheckTextInput();
         console.MapAccountEndpoints();
         console.MapStaffMedia();
+        console.MapCalibrationApi();
         // Prometheus scrapes the platform's meters here; the console is an internal host.
         endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;

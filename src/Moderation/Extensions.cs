@@ -1,12 +1,14 @@
 using System.Reflection;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
+using AiSocial.Moderation.Calibration;
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.ContentSafety;
 using AiSocial.Moderation.HashBanks;
 using AiSocial.Moderation.OpenAI;
 using AiSocial.Moderation.Policy;
 using AiSocial.Moderation.Prompts;
+using AiSocial.Moderation.Protections;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
 using AiSocial.Moderation.TextClassifier;
@@ -38,6 +40,10 @@ public static class Extensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, PdqHashBankCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, NsfwCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, OcrCheck>());
+        services.TryAddSingleton<MinorSafetyTerms>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, MinorSafetyCheck>());
+        services.TryAddSingleton<ImageReveals>();
+        services.TryAddSingleton<CalibrationReports>();
         builder.AddOpenAiModeration();
         services.TryAddSingleton<CheckRunner>();
         services.TryAddSingleton<PolicyStore>();

@@ -127,11 +127,11 @@ public sealed class WorkerNodesTests(PlatformFixture platform) : IClassFixture<P
     private Task<long> CompletedAsync(Guid[] ids) =>
         platform.ScalarAsync<long>("select count(*) from ingest.outbox where subject_id = any($1) and completed_at is not null", ids);
 
-    /// <summary>Each post has exactly one review task and one set of signals (as many as every other post), and its outbox message completed once.</summary>
+    /// <summary>Each post has exactly one live policy decision and one set of signals (as many as every other post), and its outbox message completed once.</summary>
     private async Task AssertScannedOnceAsync(Guid[] ids)
     {
         Assert.Equal((long)ids.Length, await platform.ScalarAsync<long>(
-            "select count(*) from (select post_id from moderation.review_tasks where post_id = any($1) group by post_id having count(*) = 1) t", ids));
+            "select count(*) from (select post_id from moderation.decisions where post_id = any($1) and mode = 'live' group by post_id having count(*) = 1) t", ids));
         Assert.Equal(1L, await platform.ScalarAsync<long>(
             "select count(distinct n) from (select count(*) n from moderation.signals where post_id = any($1) group by post_id) t", ids));
         Assert.Equal((long)ids.Length, await platform.ScalarAsync<long>(

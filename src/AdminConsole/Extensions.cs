@@ -2,6 +2,7 @@ using AiSocial.AdminConsole.Account;
 using AiSocial.AdminConsole.Events;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
+using AiSocial.AdminConsole.Policies;
 using AiSocial.AdminConsole.Timelines;
 using AiSocial.Authentication;
 using AiSocial.Moderation;
@@ -127,6 +128,7 @@ public static class Extensions
         var console = endpoints.MapGroup("").CheckTextInput();
         console.MapAccountEndpoints();
         console.MapStaffMedia();
+        console.MapPolicyEndpoints();
         // Prometheus scrapes the platform's meters here; the console is an internal host.
         endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;

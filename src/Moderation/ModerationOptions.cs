@@ -14,6 +14,20 @@ public sealed record ModerationOptions
     [Range(1, 1000)]
     public int ScanBatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// How many posts of a batch one node scans at once (each runs its image models on threads of their own). The
+    /// models' sessions are shared and safe to run concurrently; the default keeps every core busy.
+    /// </summary>
+    [Range(1, 256)]
+    public int ScanParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// How many nodes may run the scan job at the same moment (one trigger each on the clustered store). Set it to at
+    /// least the number of nodes that scan (console and workers); a node already scanning ignores a firing.
+    /// </summary>
+    [Range(1, Extensions.MaxScanSlots)]
+    public int ScanSlots { get; init; } = 8;
+
     /// <summary>How long a leased post stays with one worker before another may take it.</summary>
     [Range(5, 3600)]
     public int LeaseSeconds { get; init; } = 120;

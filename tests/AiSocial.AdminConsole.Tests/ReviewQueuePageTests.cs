@@ -24,6 +24,7 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
     {
         var moderator = await platform.CreateAccountAsync(Roles.Moderator);
         _context.Services.AddSingleton(platform.Get<ReviewQueue>());
+        _context.Services.AddSingleton(platform.Get<Moderation.Protections.ImageReveals>());
         _context.SignIn(moderator, Roles.Moderator);
         return _context.Render<ReviewQueuePage>();
     }

@@ -4,10 +4,10 @@ using Microsoft.Extensions.Options;
 namespace AiSocial.Moderation.Checks;
 
 /// <summary>
-/// Runs every registered check against a subject: image checks together, then text checks (which then also see the
-/// text the image checks found). Each check gets its own timeout; one that throws or times out is reported
-/// unavailable with the reason, and never contributes a score. Configuration (<c>Moderation:Checks</c>) decides which
-/// checks run at all, which are required and which run in shadow.
+/// Runs every registered check against a subject: the checks that read only the image together, then every check
+/// that reads text (which then also sees the text the image checks found, such as OCR's). Each check gets its own
+/// timeout; one that throws or times out is reported unavailable with the reason, and never contributes a score.
+/// Configuration (<c>Moderation:Checks</c>) decides which checks run at all, which are required and which run in shadow.
 /// </summary>
 public sealed class CheckRunner(IEnumerable<IPostCheck> checks, IOptions<ModerationOptions>? options = null)
 {
@@ -22,11 +22,11 @@ public sealed class CheckRunner(IEnumerable<IPostCheck> checks, IOptions<Moderat
 
     public async Task<IReadOnlyList<CheckResult>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
-        var imageChecks = _configured.Where(c => c.Check.Reads.HasFlag(CheckReads.Image));
-        var textOnlyChecks = _configured.Where(c => !c.Check.Reads.HasFlag(CheckReads.Image));
+        var imageOnlyChecks = _configured.Where(c => !c.Check.Reads.HasFlag(CheckReads.Text));
+        var textChecks = _configured.Where(c => c.Check.Reads.HasFlag(CheckReads.Text));
         var results = new List<CheckResult>(_configured.Count);
-        results.AddRange(await Task.WhenAll(imageChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
-        results.AddRange(await Task.WhenAll(textOnlyChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
+        results.AddRange(await Task.WhenAll(imageOnlyChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
+        results.AddRange(await Task.WhenAll(textChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
         return results;
     }
 

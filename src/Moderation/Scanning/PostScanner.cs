@@ -42,6 +42,7 @@ public sealed class PostScanner(
     private static readonly Actor Scanner = Actor.System("scan");
     private readonly ModerationOptions _options = options.Value;
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    private int _scanning;
 
     public async Task<ScanReport> ScanBatchAsync(CancellationToken cancellationToken)
     {
@@ -49,11 +50,14 @@ public sealed class PostScanner(
             TimeSpan.FromSeconds(_options.LeaseSeconds), _owner, cancellationToken);
         var leased = batch.Count == 0 ? new Dictionary<Guid, Post>() : await posts.GetManyAsync([.. batch.Select(m => m.SubjectId)], cancellationToken);
         int rejected = 0, review = 0, skipped = 0, retried = 0, published = 0;
-        foreach (var message in batch)
+        // The batch's posts are scanned side by side, up to ScanParallelism at once: each waits mostly on its own
+        // model threads and its own transaction, so one slow post no longer holds up the rest of the lease.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.ScanParallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(batch, parallel, async (message, token) =>
         {
             using var activity = ModerationTelemetry.Activities.StartActivity("scan post");
             activity?.SetTag("aisocial.post.id", message.SubjectId);
-            var outcome = await ScanAsync(message, leased.GetValueOrDefault(message.SubjectId), cancellationToken);
+            var outcome = await ScanAsync(message, leased.GetValueOrDefault(message.SubjectId), token);
             activity?.SetTag("aisocial.scan.outcome", outcome.ToString().ToLowerInvariant());
             if (outcome != ScanOutcome.Skipped)
             {
@@ -72,15 +76,37 @@ public sealed class PostScanner(
 
             switch (outcome)
             {
-                case ScanOutcome.Rejected: rejected++; break;
-                case ScanOutcome.Published: published++; break;
-                case ScanOutcome.Review: review++; break;
-                case ScanOutcome.Retry: retried++; break;
-                default: skipped++; break;
+                case ScanOutcome.Rejected: Interlocked.Increment(ref rejected); break;
+                case ScanOutcome.Published: Interlocked.Increment(ref published); break;
+                case ScanOutcome.Review: Interlocked.Increment(ref review); break;
+                case ScanOutcome.Retry: Interlocked.Increment(ref retried); break;
+                default: Interlocked.Increment(ref skipped); break;
             }
-        }
+        });
 
         return new ScanReport(batch.Count, rejected, review, skipped, retried, published);
+    }
+
+    /// <summary>
+    /// <see cref="ScanUntilIdleAsync"/>, unless this node is already scanning: then null at once. The scan job may run
+    /// on every node at the same time (that is how more nodes scan more), but two loops on one node would only exceed
+    /// its <see cref="ModerationOptions.ScanParallelism"/>.
+    /// </summary>
+    public async Task<ScanReport?> ScanUntilIdleUnlessBusyAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _scanning, 1) == 1)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await ScanUntilIdleAsync(cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _scanning, 0);
+        }
     }
 
     /// <summary>Scans batch after batch until none is ready. Posts given back to retry wait out their delay, so this ends.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -166,14 +167,23 @@ public sealed class ContentSafetyBlocklistSync(
 }
 
 /// <summary>Runs <see cref="ContentSafetyBlocklistSync"/> every <see cref="ContentSafetyOptions.BlocklistSyncMinutes"/>; one run at a time across the cluster.</summary>
+/// <remarks>
+/// Quartz registers the job class whether or not Content Safety is configured, so the sync is looked up, not injected:
+/// unconfigured, it is absent and the job (which then has no trigger anyway) does nothing.
+/// </remarks>
 [DisallowConcurrentExecution]
-internal sealed class ContentSafetyBlocklistSyncJob(ContentSafetyBlocklistSync sync, ILogger<ContentSafetyBlocklistSyncJob> logger) : IJob
+internal sealed class ContentSafetyBlocklistSyncJob(IServiceProvider services, ILogger<ContentSafetyBlocklistSyncJob> logger) : IJob
 {
     public static readonly JobKey Key = new("content-safety-blocklist-sync", "moderation");
     public static readonly TriggerKey TriggerKey = new("content-safety-blocklist-sync.interval", "moderation");
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
+        if (services.GetService<ContentSafetyBlocklistSync>() is not { } sync)
+        {
+            return;
+        }
+
         try
         {
             await sync.RunAsync(cancellationToken);

@@ -13,10 +13,14 @@ public static class ConsolePolicies
     /// <summary>ML engineers and admins: safety model versions (train, promote, retire).</summary>
     public const string Models = "models";
 
+    /// <summary>Admins only: changing the moderation policy (drafts, shadow runs, activation).</summary>
+    public const string Admin = "admin";
+
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
         options.AddPolicy(Staff, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Staff));
         options.AddPolicy(Review, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Moderator, Roles.Admin));
+        options.AddPolicy(Admin, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin));
         options.AddPolicy(Models, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.MlEngineer, Roles.Admin));
     }
 }

@@ -3,6 +3,7 @@ using AiSocial.AdminConsole.Apis;
 using AiSocial.AdminConsole.Events;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
+using AiSocial.AdminConsole.Policies;
 using AiSocial.AdminConsole.Timelines;
 using AiSocial.Authentication;
 using AiSocial.Moderation;
@@ -139,6 +140,7 @@ public static class Extensions
         var console = endpoints.MapGroup("").CheckTextInput();
         console.MapAccountEndpoints();
         console.MapStaffMedia();
+        console.MapPolicyEndpoints();
         console.MapCalibrationApi();
         // Prometheus scrapes the platform's meters here; the console is an internal host.
         endpoints.MapPrometheusScrapingEndpoint();

@@ -6,7 +6,8 @@ namespace AiSocial.Moderation.Checks;
 
 /// <summary>
 /// Perceptual match of the image against the PDQ hash banks: a bank entry within PDQ's match distance (31 bits) is a
-/// match even after re-encoding or resizing. Images too flat for PDQ (quality 49 or less) are not matched.
+/// match even after re-encoding or resizing, and rotated or mirrored copies are found through the image's eight
+/// dihedral hashes. Images too flat for PDQ (quality 49 or less) are not matched.
 /// </summary>
 internal sealed class PdqHashBankCheck(PdqBankIndex banks) : IPostCheck
 {
@@ -25,7 +26,8 @@ internal sealed class PdqHashBankCheck(PdqBankIndex banks) : IPostCheck
 
     public async Task<IReadOnlyList<Signal>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
-        var pdq = PdqHasher.Compute(subject.Image);
+        var dihedral = PdqHasher.ComputeDihedral(subject.Image);
+        var pdq = dihedral[0];
         if (!pdq.IsUsable)
         {
             var unusable = JsonSerializer.SerializeToElement(new
@@ -38,12 +40,19 @@ internal sealed class PdqHashBankCheck(PdqBankIndex banks) : IPostCheck
             return [new Signal(Source, ModelVersion, HashBankCheck.MatchCategory, 0.0, unusable)];
         }
 
-        var matches = await banks.FindAsync(pdq.Hash, PdqIndex.DefaultMaxDistance, cancellationToken);
+        var matches = await banks.FindAsync([.. dihedral.Select(d => d.Hash)], PdqIndex.DefaultMaxDistance, cancellationToken);
         var detail = JsonSerializer.SerializeToElement(new
         {
             pdq = pdq.Hash.ToHex(),
             quality = pdq.Quality,
-            matches = matches.Select(m => new { bank = m.Bank, reason = m.Reason, distance = m.Distance }).ToArray(),
+            matches = matches.Select(m => new
+            {
+                bank = m.Bank,
+                reason = m.Reason,
+                distance = m.Distance,
+                // What turns the post's image into the banked one ("rotated 270" for a copy turned a quarter clockwise).
+                transform = PdqHasher.DihedralNames[m.Query],
+            }).ToArray(),
         });
         return [new Signal(Source, ModelVersion, HashBankCheck.MatchCategory, matches.Count > 0 ? 1.0 : 0.0, detail)];
     }

@@ -4,8 +4,8 @@ using Npgsql;
 
 namespace AiSocial.Moderation.HashBanks;
 
-/// <summary>A PDQ bank entry near a query hash.</summary>
-internal sealed record PdqBankMatch(long EntryId, string Bank, string Reason, PdqHash Hash, int Distance);
+/// <summary>A PDQ bank entry near a query hash; <paramref name="Query"/> is which of the hashes asked about was nearest.</summary>
+internal sealed record PdqBankMatch(long EntryId, string Bank, string Reason, PdqHash Hash, int Distance, int Query = 0);
 
 /// <summary>
 /// Every PDQ bank entry in memory, in a <see cref="PdqIndex"/>. Loaded on first use; before each lookup one small
@@ -18,10 +18,29 @@ internal sealed class PdqBankIndex(NpgsqlDataSource dataSource)
     private volatile Loaded? _loaded;
 
     /// <summary>Entries within <paramref name="maxDistance"/> of <paramref name="hash"/>, nearest first.</summary>
-    public async Task<IReadOnlyList<PdqBankMatch>> FindAsync(PdqHash hash, int maxDistance, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<PdqBankMatch>> FindAsync(PdqHash hash, int maxDistance, CancellationToken cancellationToken) =>
+        FindAsync([hash], maxDistance, cancellationToken);
+
+    /// <summary>
+    /// Entries within <paramref name="maxDistance"/> of any of <paramref name="hashes"/> (such as an image's eight
+    /// dihedral hashes), each once at its nearest, nearest first: one freshness check and one lookup of bank names.
+    /// </summary>
+    public async Task<IReadOnlyList<PdqBankMatch>> FindAsync(IReadOnlyList<PdqHash> hashes, int maxDistance, CancellationToken cancellationToken)
     {
         var index = await CurrentAsync(cancellationToken);
-        var matches = index.Find(hash, maxDistance);
+        var nearest = new Dictionary<long, (PdqMatch Match, int Query)>();
+        for (var query = 0; query < hashes.Count; query++)
+        {
+            foreach (var match in index.Find(hashes[query], maxDistance))
+            {
+                if (!nearest.TryGetValue(match.Id, out var found) || match.Distance < found.Match.Distance)
+                {
+                    nearest[match.Id] = (match, query);
+                }
+            }
+        }
+
+        var matches = nearest.Values.OrderBy(m => m.Match.Distance).ThenBy(m => m.Match.Id).ToList();
         if (matches.Count == 0)
         {
             return [];
@@ -29,7 +48,7 @@ internal sealed class PdqBankIndex(NpgsqlDataSource dataSource)
 
         // Bank and reason are read for the few matches rather than kept in memory for every entry.
         await using var command = dataSource.CreateCommand("select id, bank, reason from moderation.pdq_bank_entries where id = any($1)");
-        command.Parameters.Add(new() { Value = matches.Select(m => m.Id).ToArray() });
+        command.Parameters.Add(new() { Value = matches.Select(m => m.Match.Id).ToArray() });
         var entries = new Dictionary<long, (string Bank, string Reason)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -40,8 +59,8 @@ internal sealed class PdqBankIndex(NpgsqlDataSource dataSource)
         }
 
         // An entry removed since the index was loaded is no longer a match.
-        return [.. matches.Where(m => entries.ContainsKey(m.Id))
-            .Select(m => new PdqBankMatch(m.Id, entries[m.Id].Bank, entries[m.Id].Reason, m.Hash, m.Distance))];
+        return [.. matches.Where(m => entries.ContainsKey(m.Match.Id))
+            .Select(m => new PdqBankMatch(m.Match.Id, entries[m.Match.Id].Bank, entries[m.Match.Id].Reason, m.Match.Hash, m.Match.Distance, m.Query))];
     }
 
     private async Task<PdqIndex> CurrentAsync(CancellationToken cancellationToken)

@@ -6,7 +6,7 @@ using NpgsqlTypes;
 namespace AiSocial.Moderation.Policy;
 
 /// <summary>Whether a decision acted on the post (the active version) or was only recorded beside it (a draft in shadow).</summary>
-public enum DecisionMode
+internal enum DecisionMode
 {
     Live,
     Shadow,

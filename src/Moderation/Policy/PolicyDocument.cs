@@ -24,7 +24,7 @@ public enum PolicyAction
     Escalate,
 }
 
-public static class PolicyActions
+internal static class PolicyActions
 {
     private static readonly Dictionary<string, PolicyAction> ByName = new(StringComparer.Ordinal)
     {
@@ -55,27 +55,27 @@ public sealed record PolicyOutcome(PolicyAction Action, string? Queue = null, in
 /// <summary>A condition over a post's signals and facts.</summary>
 public abstract record PolicyCondition;
 
-public sealed record AllCondition(IReadOnlyList<PolicyCondition> Conditions) : PolicyCondition;
+internal sealed record AllCondition(IReadOnlyList<PolicyCondition> Conditions) : PolicyCondition;
 
-public sealed record AnyCondition(IReadOnlyList<PolicyCondition> Conditions) : PolicyCondition;
+internal sealed record AnyCondition(IReadOnlyList<PolicyCondition> Conditions) : PolicyCondition;
 
-public sealed record NotCondition(PolicyCondition Condition) : PolicyCondition;
+internal sealed record NotCondition(PolicyCondition Condition) : PolicyCondition;
 
 /// <summary>
 /// A live signal of <paramref name="Source"/>/<paramref name="Category"/> within bounds: score in [min, max] (min may
 /// be the document's threshold for the category), severity level in [minSeverity, maxSeverity]. No such signal: false.
 /// </summary>
-public sealed record SignalCondition(string Source, string Category, double? Min = null, bool MinIsThreshold = false, double? Max = null,
+internal sealed record SignalCondition(string Source, string Category, double? Min = null, bool MinIsThreshold = false, double? Max = null,
     int? MinSeverity = null, int? MaxSeverity = null) : PolicyCondition;
 
 /// <summary>A fact about the post or its author within [min, max].</summary>
-public sealed record FactCondition(string Name, double? Min = null, double? Max = null) : PolicyCondition;
+internal sealed record FactCondition(string Name, double? Min = null, double? Max = null) : PolicyCondition;
 
 /// <summary>
 /// Every required check ran and no live signal reaches its category's threshold, leaving out the <paramref name="Except"/>
 /// categories (<c>source/category</c>): "clean but for being suggestive" is how a rule says suggestive but allowed.
 /// </summary>
-public sealed record CleanCondition(IReadOnlyList<string> Except) : PolicyCondition
+internal sealed record CleanCondition(IReadOnlyList<string> Except) : PolicyCondition
 {
     public static readonly CleanCondition Strict = new([]);
 

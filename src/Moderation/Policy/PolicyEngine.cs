@@ -8,7 +8,7 @@ namespace AiSocial.Moderation.Policy;
 /// author's posts were removed or rejected before, how many reports (open or actioned) name the post or its author, and
 /// the author's age in years from their birth year.
 /// </summary>
-public sealed record PostFacts(double AccountAgeDays, int PriorRemovals, int ReportCount, int AuthorAge)
+internal sealed record PostFacts(double AccountAgeDays, int PriorRemovals, int ReportCount, int AuthorAge)
 {
     /// <summary>Under 18 by birth year. A birth year alone cannot tell 17 from 18 in the year of the birthday: it errs young.</summary>
     [JsonIgnore]
@@ -27,16 +27,16 @@ public sealed record PostFacts(double AccountAgeDays, int PriorRemovals, int Rep
 }
 
 /// <summary>What a policy is evaluated on: the live signals (never a shadow check's), the required checks that could not run, and the facts.</summary>
-public sealed record PolicyInput(IReadOnlyList<Signal> Signals, IReadOnlyList<string> UnavailableRequired, PostFacts Facts);
+internal sealed record PolicyInput(IReadOnlyList<Signal> Signals, IReadOnlyList<string> UnavailableRequired, PostFacts Facts);
 
 /// <summary>A signal a decision depended on. Source <c>mismatch</c> marks a prompt–image mismatch (a known bypass).</summary>
-public sealed record SignalRead(string Source, string Category, double Score, int? Severity = null)
+internal sealed record SignalRead(string Source, string Category, double Score, int? Severity = null)
 {
     public const string MismatchSource = "mismatch";
 }
 
 /// <summary>What a policy version decided about a post, which rule (or built-in guard) decided it, and the signals it read.</summary>
-public sealed record PolicyDecision(int PolicyVersion, PolicyAction Action, string RuleId, string? Queue, int? Priority, string? ContentWarning,
+internal sealed record PolicyDecision(int PolicyVersion, PolicyAction Action, string RuleId, string? Queue, int? Priority, string? ContentWarning,
     string Reason, IReadOnlyList<SignalRead> SignalsRead)
 {
     /// <summary>The version as labels, review tasks and people show it.</summary>
@@ -50,7 +50,7 @@ public sealed record PolicyDecision(int PolicyVersion, PolicyAction Action, stri
 /// publish-sensitive, and a prompt–image mismatch raises a hold's priority. Pure: the same input always gives the
 /// same decision, which is what backtests and shadow runs rely on.
 /// </summary>
-public static class PolicyEngine
+internal static class PolicyEngine
 {
     public const string UnavailableGuard = "guard:checks-unavailable";
     public const string MinorSafetyGuard = "guard:minor-safety";

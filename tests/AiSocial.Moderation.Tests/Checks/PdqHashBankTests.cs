@@ -35,6 +35,54 @@ public sealed class PdqHashBankTests(PlatformFixture platform) : IClassFixture<P
         return encoded.ToArray();
     }
 
+    /// <summary>The image turned a quarter clockwise, or mirrored left to right, and saved as a JPEG.</summary>
+    private static byte[] Transformed(byte[] image, bool rotate)
+    {
+        using var source = PdqTestImages.Decode(image);
+        var (width, height) = rotate ? (source.Height, source.Width) : (source.Width, source.Height);
+        using var target = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using (var canvas = new SKCanvas(target))
+        {
+            if (rotate)
+            {
+                canvas.Translate(width, 0);
+                canvas.RotateDegrees(90);
+            }
+            else
+            {
+                canvas.Translate(width, 0);
+                canvas.Scale(-1, 1);
+            }
+
+            using var drawn = SKImage.FromBitmap(source);
+            canvas.DrawImage(drawn, 0, 0, SKSamplingOptions.Default, null);
+        }
+
+        using var encoded = target.Encode(SKEncodedImageFormat.Jpeg, 85);
+        return encoded.ToArray();
+    }
+
+    [Theory]
+    [InlineData(true, "rotated 270")]
+    [InlineData(false, "flipped left-right")]
+    public async Task A_rotated_or_mirrored_copy_of_a_banked_image_is_rejected_through_its_dihedral_hashes(bool rotate, string transform)
+    {
+        var original = PdqTestImages.Bytes("reg-test-input_labelme-subset_q0746.jpg");
+        var banked = PdqHasher.Compute(original).Hash;
+        await Banks.AddPdqAsync(Staff, (rotate ? "pdq-rotated" : "pdq-mirrored"), banked, "known bad photo", default);
+        var copy = Transformed(original, rotate);
+        // As it is, the copy's hash is nowhere near the bank's: only one of its dihedral hashes is.
+        Assert.True(PdqHasher.Compute(copy).Hash.DistanceTo(banked) > PdqIndex.DefaultMaxDistance);
+
+        var (status, pdq, _) = await PostAndScanAsync(copy);
+
+        Assert.Equal((PostStatus.Rejected, 1.0), (status, pdq.Score));
+        var match = Assert.Single(pdq.Detail!.Value.GetProperty("matches").EnumerateArray(), m => m.GetProperty("bank").GetString() == (rotate ? "pdq-rotated" : "pdq-mirrored"));
+        Assert.Equal(transform, match.GetProperty("transform").GetString());
+        Assert.InRange(match.GetProperty("distance").GetInt32(), 0, 16);
+        Assert.InRange(match.GetProperty("distance").GetInt32(), 0, PdqIndex.DefaultMaxDistance);
+    }
+
     [Fact]
     public async Task A_resized_re_encoded_copy_of_a_banked_image_is_rejected_and_its_signal_gives_the_distance()
     {

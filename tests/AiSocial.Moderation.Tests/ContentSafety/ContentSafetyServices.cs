@@ -55,5 +55,8 @@ public sealed class ContentSafetyServices : IDisposable
     public T Check<T>()
         where T : IPostCheck => _host.Services.GetServices<IPostCheck>().OfType<T>().Single();
 
+    /// <summary>Starts the host, which validates the options.</summary>
+    public Task StartAsync() => _host.StartAsync();
+
     public void Dispose() => _host.Dispose();
 }

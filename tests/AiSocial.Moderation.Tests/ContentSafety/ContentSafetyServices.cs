@@ -20,7 +20,7 @@ public sealed class ContentSafetyDoubleFixture : IAsyncLifetime
 /// Content Safety's services alone (no database) in a host of their own, pointed at the double: a fresh host per test
 /// gives a fresh circuit breaker and rate limiter. Timeouts and retry delays are short so failures show quickly.
 /// </summary>
-public sealed class ContentSafetyServices : IDisposable
+internal sealed class ContentSafetyServices : IDisposable
 {
     private readonly IHost _host;
 

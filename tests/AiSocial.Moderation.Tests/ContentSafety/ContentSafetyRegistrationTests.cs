@@ -57,6 +57,25 @@ public sealed class ContentSafetySchedulingTests(ContentSafetyPlatform platform)
     }
 }
 
+public sealed class ContentSafetyApiVersionTests : IClassFixture<ContentSafetyDoubleFixture>
+{
+    private readonly ContentSafetyDouble _service;
+
+    public ContentSafetyApiVersionTests(ContentSafetyDoubleFixture fixture) => _service = fixture.Service;
+
+    [Fact]
+    public void On_2023_10_01_only_text_and_image_analysis_are_registered()
+    {
+        using var older = new ContentSafetyServices(_service, new Dictionary<string, string?> { ["ContentSafety:ApiVersion"] = "2023-10-01" });
+        using var current = new ContentSafetyServices(_service);
+
+        Assert.Equal(["contentsafety.image", "contentsafety.text"], older.Checks.Select(c => c.Source).Order());
+        Assert.Empty(older.PromptChecks);
+        Assert.Equal(["contentsafety.image", "contentsafety.protected-material", "contentsafety.text"], current.Checks.Select(c => c.Source).Order());
+        Assert.Equal(["prompt-shields", "protected-material"], current.PromptChecks.Select(c => c.Name));
+    }
+}
+
 public sealed class ContentSafetyOptionsTests : IClassFixture<ContentSafetyDoubleFixture>
 {
     private readonly ContentSafetyDouble _service;

@@ -1,5 +1,6 @@
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.ContentSafety;
+using AiSocial.Moderation.Prompts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -51,6 +52,10 @@ internal sealed class ContentSafetyServices : IDisposable
     };
 
     public ContentSafetyClient Client => _host.Services.GetRequiredService<ContentSafetyClient>();
+
+    public IReadOnlyList<IPostCheck> Checks => [.. _host.Services.GetServices<IPostCheck>()];
+
+    public IReadOnlyList<IPromptCheck> PromptChecks => [.. _host.Services.GetServices<IPromptCheck>()];
 
     public T Check<T>()
         where T : IPostCheck => _host.Services.GetServices<IPostCheck>().OfType<T>().Single();

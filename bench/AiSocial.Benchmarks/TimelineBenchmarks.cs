@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using AiSocial.Ingest.Posts;
 using AiSocial.Ingest.Timelines;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -48,8 +47,10 @@ internal static partial class TimelineBenchmarks
         var pgbench = Required("AISOCIAL_PGBENCH");
 
         var connection = new NpgsqlConnectionStringBuilder(server) { Database = Database, CommandTimeout = 0 };
-        await using (var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString))
+        var seeded = args.Contains("--reuse") ? await SeededPostsAsync(connection.ConnectionString, accounts) : null;
+        if (seeded is null)
         {
+            await using var admin = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString);
             await admin.CreateCommand($"drop database if exists {Database} with (force)").ExecuteNonQueryAsync();
             await admin.CreateCommand($"create database {Database}").ExecuteNonQueryAsync();
         }
@@ -64,8 +65,16 @@ internal static partial class TimelineBenchmarks
             await using var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
             var seeder = new TimelineSeeder(dataSource, accounts, followsPerAccount: 100, likesPerPost: 10);
             var seeding = Stopwatch.StartNew();
-            await seeder.SeedAccountsAsync();
-            Console.WriteLine($"  seeded {accounts:N0} accounts and their follows in {seeding.Elapsed.TotalSeconds:N0} s");
+            if (seeded is { } seededPosts)
+            {
+                seeder.ResumeAt(seededPosts);
+                Console.WriteLine($"  reusing the database seeded by an earlier run: {accounts:N0} accounts, {seededPosts:N0} posts");
+            }
+            else
+            {
+                await seeder.SeedAccountsAsync();
+                Console.WriteLine($"  seeded {accounts:N0} accounts and their follows in {seeding.Elapsed.TotalSeconds:N0} s");
+            }
 
             var rows = new List<(int Posts, string Timeline, Latency Http, Latency Sql)>();
             foreach (var size in sizes)
@@ -111,6 +120,26 @@ internal static partial class TimelineBenchmarks
         }
     }
 
+    /// <summary>
+    /// With <c>--reuse</c>: the posts an earlier run seeded, when its database is there with the same accounts (their
+    /// tokens last 30 days); null when it must be seeded afresh. Seeding a million posts takes minutes.
+    /// </summary>
+    private static async Task<int?> SeededPostsAsync(string connectionString, int accounts)
+    {
+        try
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var command = dataSource.CreateCommand("select (select count(*) from ingest.accounts), (select count(*) from ingest.posts)");
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return reader.GetInt64(0) == accounts ? (int)reader.GetInt64(1) : null;
+        }
+        catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.UndefinedTable)
+        {
+            return null;
+        }
+    }
+
     private static string Describe(Latency l) =>
         string.Create(CultureInfo.InvariantCulture, $"{l.RequestsPerSecond,7:N1}/s p50 {l.P50,6:N2} ms p99 {l.P99,6:N2} ms{(l.Failed > 0 ? $" ({l.Failed} failed)" : "")}");
 
@@ -148,8 +177,7 @@ internal static partial class TimelineBenchmarks
     }
 
     /// <summary>
-    /// The query the endpoint runs to pick and load a first page (TimelineReader's candidates, then the posts
-    /// themselves), with a random reader, run by pgbench at the same rate over as many connections as wrk uses.
+    /// The statement the endpoint runs to pick and load a first page (TimelineReader.PageSql), with a random reader, run by pgbench at the same rate over as many connections as wrk uses.
     /// </summary>
     private static Latency RunPgbench(string pgbench, NpgsqlConnectionStringBuilder connection, string timeline, long generation, int rate, int seconds,
         int accounts, string work)
@@ -170,7 +198,7 @@ internal static partial class TimelineBenchmarks
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), failed);
     }
 
-    /// <summary>A pgbench script: a random reader (and tag), then the endpoint's first-page query and the posts it picks.</summary>
+    /// <summary>A pgbench script: a random reader (and tag), then the statement the endpoint runs for a first page.</summary>
     internal static string PgbenchScript(string timeline, long generation, int accounts)
     {
         var kind = timeline switch
@@ -180,7 +208,7 @@ internal static partial class TimelineBenchmarks
             "trending" => TimelineKind.Trending,
             _ => TimelineKind.Public,
         };
-        var candidates = Parameter().Replace(TimelineReader.CandidatesSql(kind, after: false), m => m.Groups[1].Value switch
+        var page = Parameter().Replace(TimelineReader.PageSql(kind, after: false), m => m.Groups[1].Value switch
         {
             "1" => TimelineSeeder.AccountIdSql(":n"),
             "4" => (Limit + 1).ToString(CultureInfo.InvariantCulture),
@@ -192,7 +220,7 @@ internal static partial class TimelineBenchmarks
             $"""
             \set n random(1, {accounts})
             \set t random(0, 49)
-            {string.Join(' ', $"{PostStore.SelectPost} where p.id in (select c.id from ({candidates}) c)".Split('\n', StringSplitOptions.TrimEntries))};
+            {string.Join(' ', page.Split('\n', StringSplitOptions.TrimEntries))};
 
             """;
     }

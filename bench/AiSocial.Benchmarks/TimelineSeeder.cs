@@ -18,6 +18,9 @@ internal sealed class TimelineSeeder(NpgsqlDataSource dataSource, int accounts, 
 
     public int Posts => _posts;
 
+    /// <summary>Carries on from a database an earlier run seeded with the same accounts and <paramref name="posts"/> posts.</summary>
+    public void ResumeAt(int posts) => _posts = posts;
+
     /// <summary>Account n (1-based): its id and its token are derived from n, so the load tools can pick a reader at random.</summary>
     public static Guid AccountId(int n) => Guid.Parse($"00000000-0000-4000-8000-{n:x12}");
 

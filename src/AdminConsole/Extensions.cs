@@ -1,4 +1,5 @@
 using AiSocial.AdminConsole.Account;
+using AiSocial.AdminConsole.Apis;
 using AiSocial.AdminConsole.Events;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
@@ -30,12 +31,6 @@ public static class Extensions
     {
         var services = builder.Services;
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddTransient<MediaSweepJob>();
-        services.TryAddTransient<EventPartitionJob>();
-        services.TryAddTransient<EventRollupJob>();
-        services.TryAddTransient<IdempotencyKeyPurgeJob>();
-        services.TryAddTransient<TrendingJob>();
-
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
@@ -72,6 +67,27 @@ public static class Extensions
             }
         });
 
+        builder.AddScheduler();
+        services.AddOptions<QuartzHostedServiceOptions>().Configure<IOptions<ConsoleOptions>>((hosted, console) =>
+            hosted.AutoStart = console.Value.RunScheduler);
+
+        services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>
+    /// Quartz on the clustered job store in the platform's PostgreSQL, with every scheduled job: the console runs it
+    /// (unless <see cref="ConsoleOptions.RunScheduler"/> is off) and so does a headless worker, and the nodes share the
+    /// firings. Every node registers every job, since any node may be handed any firing.
+    /// </summary>
+    internal static IHostApplicationBuilder AddScheduler(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.TryAddTransient<MediaSweepJob>();
+        services.TryAddTransient<EventPartitionJob>();
+        services.TryAddTransient<EventRollupJob>();
+        services.TryAddTransient<IdempotencyKeyPurgeJob>();
+        services.TryAddTransient<TrendingJob>();
         builder.AddQuartz(quartz =>
         {
             quartz.ConfigureScheduler(scheduler =>
@@ -93,10 +109,6 @@ public static class Extensions
             quartz.AddTrendingRanking();
         });
         builder.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
-        services.AddOptions<QuartzHostedServiceOptions>().Configure<IOptions<ConsoleOptions>>((hosted, console) =>
-            hosted.AutoStart = console.Value.RunScheduler);
-
-        services.ConfigureOpenTelemetryMeterProvider(meters => meters.AddPrometheusExporter());
         return builder;
     }
 
@@ -127,6 +139,7 @@ public static class Extensions
         var console = endpoints.MapGroup("").CheckTextInput();
         console.MapAccountEndpoints();
         console.MapStaffMedia();
+        console.MapCalibrationApi();
         // Prometheus scrapes the platform's meters here; the console is an internal host.
         endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;

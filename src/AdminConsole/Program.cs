@@ -1,7 +1,14 @@
 using AiSocial.AdminConsole;
 using AiSocial.AdminConsole.Components;
+using AiSocial.AdminConsole.Hosting;
 using AiSocial.Export;
 using AiSocial.ServiceDefaults;
+
+if (WorkerHost.IsRequested(args))
+{
+    await WorkerHost.RunAsync(args);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -19,7 +26,7 @@ app.MapDefaultEndpoints();
 app.MapStaticAssets();
 app.MapConsoleEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-app.Run();
+await app.RunAsync();
 
 /// <summary>The console host's entry point, named so tests can start it.</summary>
 public partial class Program;

@@ -20,6 +20,7 @@ public sealed class ReviewQueueBrowserTests(BrowserConsole console) : IClassFixt
             posts.Add(await console.SubmitPostAsync(author.Id, prompt: prompt));
         }
 
+        await console.HoldEveryPostAsync();
         await console.Get<PostScanner>().ScanUntilIdleAsync(default);
         return [.. posts];
     }

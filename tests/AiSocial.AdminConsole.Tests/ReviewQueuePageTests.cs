@@ -24,12 +24,14 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
     {
         var moderator = await platform.CreateAccountAsync(Roles.Moderator);
         _context.Services.AddSingleton(platform.Get<ReviewQueue>());
+        _context.Services.AddSingleton(platform.Get<Moderation.Protections.ImageReveals>());
         _context.SignIn(moderator, Roles.Moderator);
         return _context.Render<ReviewQueuePage>();
     }
 
     private async Task<Post> QueuedPostAsync(string prompt, byte[]? image = null)
     {
+        await platform.HoldEveryPostAsync();
         var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, image, prompt: prompt);
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 

@@ -87,6 +87,7 @@ public sealed class TelemetryTests(TelemetryFixture console) : IClassFixture<Tel
             new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), "test", default)).Value;
         _ = (await console.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), "telemetry", "test", ConsentPurposes.AiTraining, default)).Value;
 
+        await console.HoldEveryPostAsync();
         var post = await console.SubmitPostAsync(author.Id);
         await console.Get<PostScanner>().ScanUntilIdleAsync(default);
         Assert.Equal(1, console.Sum("aisocial.review.queue.depth"));

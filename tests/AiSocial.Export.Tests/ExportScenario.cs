@@ -53,6 +53,8 @@ public sealed class ExportScenario
         var neverAskedPost = await platform.SubmitPostAsync(neverAsked.Id, TestImages.Png(seed: 4), "never asked");
         var withdrawnPost = await platform.SubmitPostAsync(withdrawn.Id, TestImages.Png(seed: 5), "withdrawn");
 
+        // Reviewers decide what is published here, so the labels are human ones.
+        await platform.HoldEveryPostAsync();
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 
         var queue = platform.Get<ReviewQueue>();

@@ -13,6 +13,9 @@ public sealed class CheckRunnerTests
 
         public string Source => "test.slow";
 
+
+        public string SettingsKey => "TestSlow";
+
         public CheckReads Reads => CheckReads.Image;
 
         public bool Required => true;
@@ -42,6 +45,9 @@ public sealed class CheckRunnerTests
 
         public string Source => "test.text";
 
+
+        public string SettingsKey => "TestText";
+
         public CheckReads Reads => CheckReads.Text;
 
         public bool Required => false;
@@ -58,6 +64,8 @@ public sealed class CheckRunnerTests
     private sealed class TextFinder : IPostCheck
     {
         public string Source => "test.finder";
+
+        public string SettingsKey => "TestFinder";
 
         public CheckReads Reads => CheckReads.Image;
 

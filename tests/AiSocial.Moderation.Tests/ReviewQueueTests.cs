@@ -15,6 +15,7 @@ public sealed class ReviewQueueTests(PlatformFixture platform) : IClassFixture<P
 
     private async Task<(Post Post, Guid TaskId)> QueuedPostAsync()
     {
+        await platform.HoldEveryPostAsync();
         var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, prompt: $"prompt {Guid.NewGuid():N}");
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
 

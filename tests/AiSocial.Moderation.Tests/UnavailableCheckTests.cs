@@ -16,6 +16,9 @@ public sealed class ControllableCheck : IPostCheck
 
     public string Source => "test.controllable";
 
+
+    public string SettingsKey => "TestControllable";
+
     public CheckReads Reads => CheckReads.Text;
 
     public bool Required => true;
@@ -86,8 +89,8 @@ public sealed class UnavailableCheckTests(PlatformWithControllableCheck platform
         }
 
         Assert.Equal(1L, await OpenTasksAsync(post.Id));
-        Assert.Equal("checks-unavailable: test.controllable", await platform.ScalarAsync<string>(
-            "select reason from moderation.review_tasks where post_id = $1", post.Id));
+        Assert.Equal("checks-unavailable: test.controllable general 80 guard:checks-unavailable", await platform.ScalarAsync<string>(
+            "select reason || ' ' || queue || ' ' || priority || ' ' || rule_id from moderation.review_tasks where post_id = $1", post.Id));
         Assert.Equal(PostStatus.Pending, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
     }
 
@@ -102,7 +105,9 @@ public sealed class UnavailableCheckTests(PlatformWithControllableCheck platform
         await MakeReadyAsync(post.Id);
         await Scanner.ScanBatchAsync(default);
 
-        Assert.Equal(1L, await OpenTasksAsync(post.Id));
+        // Every required check ran and found nothing this time, so the policy publishes it.
+        Assert.Equal(0L, await OpenTasksAsync(post.Id));
+        Assert.Equal(PostStatus.Published, (await platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
         Assert.Equal(0.25f, await platform.ScalarAsync<float>(
             "select score from moderation.signals where post_id = $1 and source = 'test.controllable' and model_version = '7'", post.Id));
     }

@@ -1,6 +1,8 @@
 using AiSocial.Export;
 using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.Policy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -67,6 +69,28 @@ public abstract class DatabaseFixture : IAsyncLifetime
             CancellationToken.None);
         return submitted.Value.Post;
     }
+
+    /// <summary>
+    /// Activates a policy version that holds every post for a person (the shipped one publishes what every check
+    /// passes), for tests about the review queue and what reviewers decide. Once per fixture.
+    /// </summary>
+    public async Task HoldEveryPostAsync()
+    {
+        var store = Get<PolicyStore>();
+        var (active, _) = await store.LiveAsync();
+        if (active.Document.Rules.Count == 0 && active.Document.Default.Action == PolicyAction.Hold)
+        {
+            return;
+        }
+
+        var actor = Actor.System("test");
+        var draft = (await store.CreateDraftAsync(actor, null, HoldEveryPost)).Value;
+        _ = (await store.SaveDraftAsync(actor, draft.Version, """{ "rules": [], "default": { "action": "hold", "queue": "general", "priority": 50 } }""",
+            HoldEveryPost)).Value;
+        _ = (await store.ActivateAsync(actor, draft.Version)).Value;
+    }
+
+    private const string HoldEveryPost = "tests: every post waits for a person";
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
     {

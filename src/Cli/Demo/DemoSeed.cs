@@ -4,6 +4,7 @@ using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Posts;
+using AiSocial.Ingest.Social;
 using AiSocial.Moderation.HashBanks;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
@@ -12,8 +13,8 @@ using Npgsql;
 namespace AiSocial.Cli.Demo;
 
 /// <summary>
-/// Demo data that shows every path once: published posts, posts waiting in the review queue, one rejected by a hash
-/// bank, an author who consents to training and one who does not, and the <c>demo</c> dataset. Idempotent: a demo post
+/// Demo data that shows every path once: posts the policy publishes, posts of a reported account waiting in the review
+/// queue (one approved there), one rejected by a hash bank, an author who consents to training and one who does not, and the <c>demo</c> dataset. Idempotent: a demo post
 /// is known by its author and its fixed image (Idempotency-Keys are purged after a day, and a newer version of the
 /// platform fingerprints requests differently), consent is only recorded when it differs, and so on.
 /// </summary>
@@ -25,6 +26,7 @@ public sealed class DemoSeed(
     HashBank hashBank,
     PostScanner scanner,
     ReviewQueue reviewQueue,
+    UserReports reports,
     DatasetCatalog datasets,
     NpgsqlDataSource dataSource)
 {
@@ -40,7 +42,7 @@ public sealed class DemoSeed(
         new(101, "demo_user", "a lighthouse at dusk, watercolor, soft light", "First try with watercolor", DemoOutcome.Publish),
         new(102, "demo_user", "isometric tiny city on a floating island, pastel palette", null, DemoOutcome.Publish),
         new(103, "demo_user", "macro photo of dew on a spider web, morning fog", "Morning walk", DemoOutcome.Publish),
-        new(104, "demo_user", "retro synthwave sunset over a desert highway", null, DemoOutcome.Review),
+        new(104, "demo_user", "retro synthwave sunset over a desert highway", null, DemoOutcome.Publish),
         new(105, "demo_user", "abstract shapes test image", "This one matches the demo hash bank", DemoOutcome.KnownBad),
         new(201, "demo_creator", "portrait of a fox in a tweed jacket, oil painting", "From my fox series", DemoOutcome.Publish),
         new(202, "demo_creator", "bioluminescent forest at night, ultra detailed", null, DemoOutcome.Review),
@@ -101,6 +103,9 @@ public sealed class DemoSeed(
             postIds[post.Seed] = (submitted.Value.Post.Id, post);
         }
 
+        // demo_user reports demo_creator, so the default policy holds demo_creator's posts for a person (rule "reported").
+        _ = (await reports.FileAsync(ids["demo_user"], new ReportDraft("account", "demo_creator", "spam", "demo: shows a reported account's posts held"),
+            cancellationToken)).Value;
         await scanner.ScanUntilIdleAsync(cancellationToken);
 
         var moderator = new Actor(ids["demo_moderator"], "demo_moderator");

@@ -91,6 +91,7 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         var ledgerHead = await TrainingCandidates.LedgerHeadAsync(connection, cancellationToken);
         var total = await TrainingCandidates.CountAsync(connection, cancellationToken);
         var labels = await LabelStore.LatestAsync(connection, cancellationToken);
+        var policyVersion = await PolicyStore.ActiveLabelAsync(connection, cancellationToken);
         var excluded = new SortedDictionary<string, long>(StringComparer.Ordinal);
         long done = 0, included = 0;
 
@@ -127,7 +128,7 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         await snapshot.CommitAsync(cancellationToken);
         progress?.Report(new ExportProgress(done, Math.Max(total, done), included));
 
-        var manifest = new ExportManifest(dataset.Name, runId, dataset.Purpose, snapshotAt, ledgerHead, ModerationPolicy.Version,
+        var manifest = new ExportManifest(dataset.Name, runId, dataset.Purpose, snapshotAt, ledgerHead, policyVersion,
             included, excluded, files, DateTimeOffset.UtcNow, actor.Name);
         await using (var stream = File.Create(Path.Combine(staging, ExportManifest.FileName)))
         {

@@ -8,20 +8,30 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
 {
     public const int MaxPageSize = 100;
 
-    internal const string SelectPost =
+    /// <summary>The columns <see cref="ReadPost"/> reads, in its order, over <c>p</c> and <see cref="PostJoins"/>.</summary>
+    internal const string PostColumns =
         """
-        select p.id, a.id, a.handle, a.display_name, m.sha256, m.content_type, m.width, m.height,
-               p.prompt, p.caption, p.status, p.created_at, p.published_at, p.upload_sha256,
-               m.placeholder, p.negative_prompt, p.alt_text, p.tags, p.sensitive, p.content_warning, p.remix_of,
-               p.prompt_visibility, p.allow_training, p.edited_at, p.deleted_at,
-               g.id, g.generator, g.model, g.size, g.seed, g.parameters::text, g.revised_prompt,
-               coalesce(c.like_count, 0), coalesce(c.comment_count, 0), coalesce(c.remix_count, 0), coalesce(c.repost_count, 0)
-        from ingest.posts p
+        p.id, a.id, a.handle, a.display_name, m.sha256, m.content_type, m.width, m.height,
+        p.prompt, p.caption, p.status, p.created_at, p.published_at, p.upload_sha256,
+        m.placeholder, p.negative_prompt, p.alt_text, p.tags, p.sensitive, p.content_warning, p.remix_of,
+        p.prompt_visibility, p.allow_training, p.edited_at, p.deleted_at,
+        g.id, g.generator, g.model, g.size, g.seed, g.parameters::text, g.revised_prompt,
+        coalesce(c.like_count, 0), coalesce(c.comment_count, 0), coalesce(c.remix_count, 0), coalesce(c.repost_count, 0)
+        """;
+
+    /// <summary>How many columns <see cref="PostColumns"/> has; a query's own columns follow them.</summary>
+    internal const int PostColumnCount = 36;
+
+    /// <summary>What <see cref="PostColumns"/> reads besides the post <c>p</c> itself.</summary>
+    internal const string PostJoins =
+        """
         join ingest.accounts a on a.id = p.author_id
         join ingest.media m on m.sha256 = p.media_sha256
         left join ingest.generations g on g.id = p.generation_id
         left join ingest.post_counters c on c.post_id = p.id
         """;
+
+    internal const string SelectPost = $"select {PostColumns}\nfrom ingest.posts p\n{PostJoins}";
 
     public async Task<Post?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -96,37 +106,41 @@ public sealed class PostStore(NpgsqlDataSource dataSource)
         var posts = new List<Post>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            posts.Add(new Post(
-                reader.GetGuid(0),
-                new PostAuthor(reader.GetGuid(1), reader.GetString(2), reader.GetString(3)),
-                new PostMedia(reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetInt32(7), NullableString(reader, 14)),
-                reader.GetString(13),
-                reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9),
-                DatabaseNames.Parse<PostStatus>(reader.GetString(10)),
-                reader.GetFieldValue<DateTimeOffset>(11),
-                reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12))
-            {
-                NegativePrompt = NullableString(reader, 15),
-                AltText = NullableString(reader, 16),
-                Tags = reader.GetFieldValue<string[]>(17),
-                Sensitive = reader.GetBoolean(18),
-                ContentWarning = NullableString(reader, 19),
-                RemixOf = reader.IsDBNull(20) ? null : reader.GetGuid(20),
-                PromptVisibility = DatabaseNames.Parse<PromptVisibility>(reader.GetString(21)),
-                AllowTraining = reader.IsDBNull(22) ? null : reader.GetBoolean(22),
-                EditedAt = reader.IsDBNull(23) ? null : reader.GetFieldValue<DateTimeOffset>(23),
-                DeletedAt = reader.IsDBNull(24) ? null : reader.GetFieldValue<DateTimeOffset>(24),
-                Generation = reader.IsDBNull(25)
-                    ? null
-                    : new PostGeneration(reader.GetGuid(25), reader.GetString(26), reader.GetString(27), reader.GetString(28), reader.GetInt64(29),
-                        reader.GetString(30), NullableString(reader, 31)),
-                Counts = new PostCounts(reader.GetInt64(32), reader.GetInt64(33), reader.GetInt64(34), reader.GetInt64(35)),
-            });
+            posts.Add(ReadPost(reader));
         }
 
         return posts;
     }
+
+    /// <summary>The post in the current row, whose first columns are <see cref="PostColumns"/>.</summary>
+    internal static Post ReadPost(NpgsqlDataReader reader) =>
+        new(
+            reader.GetGuid(0),
+            new PostAuthor(reader.GetGuid(1), reader.GetString(2), reader.GetString(3)),
+            new PostMedia(reader.GetString(4), reader.GetString(5), reader.GetInt32(6), reader.GetInt32(7), NullableString(reader, 14)),
+            reader.GetString(13),
+            reader.GetString(8),
+            reader.IsDBNull(9) ? null : reader.GetString(9),
+            DatabaseNames.Parse<PostStatus>(reader.GetString(10)),
+            reader.GetFieldValue<DateTimeOffset>(11),
+            reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12))
+        {
+            NegativePrompt = NullableString(reader, 15),
+            AltText = NullableString(reader, 16),
+            Tags = reader.GetFieldValue<string[]>(17),
+            Sensitive = reader.GetBoolean(18),
+            ContentWarning = NullableString(reader, 19),
+            RemixOf = reader.IsDBNull(20) ? null : reader.GetGuid(20),
+            PromptVisibility = DatabaseNames.Parse<PromptVisibility>(reader.GetString(21)),
+            AllowTraining = reader.IsDBNull(22) ? null : reader.GetBoolean(22),
+            EditedAt = reader.IsDBNull(23) ? null : reader.GetFieldValue<DateTimeOffset>(23),
+            DeletedAt = reader.IsDBNull(24) ? null : reader.GetFieldValue<DateTimeOffset>(24),
+            Generation = reader.IsDBNull(25)
+                ? null
+                : new PostGeneration(reader.GetGuid(25), reader.GetString(26), reader.GetString(27), reader.GetString(28), reader.GetInt64(29),
+                    reader.GetString(30), NullableString(reader, 31)),
+            Counts = new PostCounts(reader.GetInt64(32), reader.GetInt64(33), reader.GetInt64(34), reader.GetInt64(35)),
+        };
 
     private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

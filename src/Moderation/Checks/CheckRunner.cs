@@ -1,33 +1,44 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace AiSocial.Moderation.Checks;
 
 /// <summary>
-/// Runs every registered check against a subject: image checks together, then text checks (which then also see the
-/// text the image checks found). Each check gets its own timeout; one that throws or times out is reported
-/// unavailable with the reason, and never contributes a score.
+/// Runs every registered check against a subject: the checks that read only the image together, then every check
+/// that reads text (which then also sees the text the image checks found, such as OCR's). Each check gets its own
+/// timeout; one that throws or times out is reported unavailable with the reason, and never contributes a score.
+/// Configuration (<c>Moderation:Checks</c>) decides which checks run at all, which are required and which run in shadow.
 /// </summary>
-public sealed class CheckRunner(IEnumerable<IPostCheck> checks)
+public sealed class CheckRunner(IEnumerable<IPostCheck> checks, IOptions<ModerationOptions>? options = null)
 {
-    private readonly IReadOnlyList<IPostCheck> _checks = [.. checks];
+    private readonly IReadOnlyList<ConfiguredCheck> _configured =
+        [.. checks.Select(check => (options?.Value ?? new ModerationOptions()).Configure(check)).OfType<ConfiguredCheck>()];
 
-    public IReadOnlyList<IPostCheck> Checks => _checks;
+    /// <summary>The checks that run (those configuration has not switched off).</summary>
+    public IReadOnlyList<IPostCheck> Checks => [.. _configured.Select(c => c.Check)];
+
+    /// <summary>The checks that run, each with whether it is required and whether it runs in shadow.</summary>
+    public IReadOnlyList<ConfiguredCheck> Configured => _configured;
 
     public async Task<IReadOnlyList<CheckResult>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
     {
-        var imageChecks = _checks.Where(c => c.Reads.HasFlag(CheckReads.Image));
-        var textOnlyChecks = _checks.Where(c => !c.Reads.HasFlag(CheckReads.Image));
-        var results = new List<CheckResult>(_checks.Count);
-        results.AddRange(await Task.WhenAll(imageChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
-        results.AddRange(await Task.WhenAll(textOnlyChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
+        var imageOnlyChecks = _configured.Where(c => !c.Check.Reads.HasFlag(CheckReads.Text));
+        var textChecks = _configured.Where(c => c.Check.Reads.HasFlag(CheckReads.Text));
+        var results = new List<CheckResult>(_configured.Count);
+        results.AddRange(await Task.WhenAll(imageOnlyChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
+        results.AddRange(await Task.WhenAll(textChecks.Select(check => RunOneAsync(check, subject, cancellationToken))));
         return results;
     }
 
-    private static async Task<CheckResult> RunOneAsync(IPostCheck check, CheckSubject subject, CancellationToken cancellationToken)
+    /// <summary>Every check that would run, reported unavailable for one reason (the post's image cannot be read, say).</summary>
+    public IReadOnlyList<CheckResult> Unavailable(string reason) =>
+        [.. _configured.Select(c => new CheckResult(c.Check, [], reason) { Required = c.Required, Shadow = c.Shadow })];
+
+    private static async Task<CheckResult> RunOneAsync(ConfiguredCheck configured, CheckSubject subject, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var result = await RunTimedOutOrFailedAsync(check, subject, cancellationToken);
-        return result with { Duration = Stopwatch.GetElapsedTime(started) };
+        var result = await RunTimedOutOrFailedAsync(configured.Check, subject, cancellationToken);
+        return result with { Duration = Stopwatch.GetElapsedTime(started), Required = configured.Required, Shadow = configured.Shadow };
     }
 
     private static async Task<CheckResult> RunTimedOutOrFailedAsync(IPostCheck check, CheckSubject subject, CancellationToken cancellationToken)

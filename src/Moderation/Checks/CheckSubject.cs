@@ -27,7 +27,11 @@ public sealed class CheckSubject : IDisposable
     }
 
     public static CheckSubject ForPost(Post post, byte[] imageBytes) =>
-        new(post.UploadSha256, imageBytes, [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? ""), new SubjectText("altText", post.AltText ?? "")]);
+        new(post.UploadSha256, imageBytes,
+            [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? ""), new SubjectText(AltTextField, post.AltText ?? "")]);
+
+    /// <summary>The field name of a post's alt text: written for people who cannot see the image, and read by text checks like the rest.</summary>
+    public const string AltTextField = "altText";
 
     /// <summary>The SHA-256 of the file as its author sent it (what shared hash banks hold), not of the stored re-encoding.</summary>
     public string UploadSha256 { get; }

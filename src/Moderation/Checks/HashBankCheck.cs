@@ -11,6 +11,8 @@ internal sealed class HashBankCheck(HashBank hashBank) : IPostCheck
 
     public string Source => SourceName;
 
+    public string SettingsKey => "HashBank";
+
     public CheckReads Reads => CheckReads.Image;
 
     public bool Required => true;

@@ -24,9 +24,18 @@ public interface IPostCheck
 {
     string Source { get; }
 
+    /// <summary>
+    /// The check's name under <c>Moderation:Checks</c> (<c>Moderation:Checks:{SettingsKey}:Enabled|Required|Mode</c>),
+    /// which switches it off, makes it optional or required, or runs it in shadow.
+    /// </summary>
+    string SettingsKey { get; }
+
     CheckReads Reads { get; }
 
-    /// <summary>A post is not decided while a required check is unavailable.</summary>
+    /// <summary>
+    /// Whether a post waits while this check is unavailable, unless configuration says otherwise
+    /// (<see cref="CheckSettings.Required"/>).
+    /// </summary>
     bool Required { get; }
 
     TimeSpan Timeout { get; }
@@ -37,6 +46,12 @@ public interface IPostCheck
 /// <summary>What running a check produced: signals, or the reason it could not run.</summary>
 public sealed record CheckResult(IPostCheck Check, IReadOnlyList<Signal> Signals, string? UnavailableReason)
 {
+    /// <summary>Whether the post waits while this check is unavailable, as configured (a shadow check never is).</summary>
+    public bool Required { get; init; } = Check.Required;
+
+    /// <summary>The check ran in shadow: its signals are stored marked shadow and the policy never reads them.</summary>
+    public bool Shadow { get; init; }
+
     /// <summary>How long the check ran, until it answered, failed or timed out.</summary>
     public TimeSpan Duration { get; init; }
 

@@ -13,6 +13,8 @@ internal sealed class NsfwCheck(LoadedModel<NsfwClassifier> classifier) : IPostC
 
     public string Source => SourceName;
 
+    public string SettingsKey => "Nsfw";
+
     public CheckReads Reads => CheckReads.Image;
 
     public bool Required => true;

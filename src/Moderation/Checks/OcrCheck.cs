@@ -16,6 +16,8 @@ internal sealed class OcrCheck(LoadedModel<OcrEngine> engine) : IPostCheck
 
     public string Source => SourceName;
 
+    public string SettingsKey => "Ocr";
+
     public CheckReads Reads => CheckReads.Image;
 
     public bool Required => true;

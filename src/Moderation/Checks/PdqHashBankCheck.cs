@@ -15,6 +15,8 @@ internal sealed class PdqHashBankCheck(PdqBankIndex banks) : IPostCheck
 
     public string Source => SourceName;
 
+    public string SettingsKey => "PdqBank";
+
     public CheckReads Reads => CheckReads.Image;
 
     public bool Required => true;

@@ -112,6 +112,28 @@ public sealed partial class PromptBlocklist(NpgsqlDataSource dataSource, AuditLo
         return entries;
     }
 
+    /// <summary>A page of blocked terms, by rule and term, and how many there are: what the console's list shows.</summary>
+    public async Task<(IReadOnlyList<BlocklistEntry> Items, int Total)> ListAsync(int skip, int take, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            select id, term, rule, added_by, added_at, count(*) over () from moderation.prompt_blocklist
+            order by rule, normalized offset $1 limit $2
+            """);
+        command.Parameters.Add(new() { Value = Math.Max(0, skip) });
+        command.Parameters.Add(new() { Value = Math.Clamp(take, 1, 500) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<BlocklistEntry>();
+        var total = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            entries.Add(Read(reader));
+            total = (int)reader.GetInt64(5);
+        }
+
+        return (entries, total);
+    }
+
     /// <summary>The first blocked term (the earliest added) that occurs in the text as whole words; null when none does.</summary>
     internal async Task<BlocklistEntry?> FindInAsync(string text, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ public enum LabelDecision
     /// <summary>A reviewer took it down.</summary>
     Remove,
 
-    /// <summary>The policy refused it outright (a hash-bank match).</summary>
+    /// <summary>The policy refused it outright (a hash-bank match, the highest severities).</summary>
     Reject,
 }
 
@@ -42,14 +42,15 @@ public sealed class LabelStore(NpgsqlDataSource dataSource)
             """, connection);
         command.Parameters.Add(new() { Value = postId });
         command.Parameters.Add(new() { Value = decision.ToDatabase() });
-        command.Parameters.Add(new() { Value = policy.PolicyVersion });
-        command.Parameters.Add(new() { Value = policy.Reason });
+        command.Parameters.Add(new() { Value = policy.VersionLabel });
+        command.Parameters.Add(new() { Value = $"{policy.RuleId}: {policy.Reason}" });
         command.Parameters.Add(new() { Value = LabelSource.Policy.ToDatabase() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>A reviewer's label; <paramref name="policyVersion"/> is the version that sent the post to review.</summary>
     internal static async Task<ModerationLabel> AddHumanLabelAsync(NpgsqlConnection connection, Guid postId, Guid taskId, Guid reviewerId,
-        LabelDecision decision, bool shownBlurred, string? note, CancellationToken cancellationToken)
+        LabelDecision decision, string policyVersion, bool shownBlurred, string? note, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
@@ -61,13 +62,13 @@ public sealed class LabelStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = taskId });
         command.Parameters.Add(new() { Value = reviewerId });
         command.Parameters.Add(new() { Value = decision.ToDatabase() });
-        command.Parameters.Add(new() { Value = ModerationPolicy.Version });
+        command.Parameters.Add(new() { Value = policyVersion });
         command.Parameters.Add(new() { Value = shownBlurred });
         command.Parameters.Add(new() { Value = (object?)note ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = LabelSource.Human.ToDatabase() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return new ModerationLabel(reader.GetInt64(0), postId, LabelSource.Human, reviewerId, decision, ModerationPolicy.Version, shownBlurred,
+        return new ModerationLabel(reader.GetInt64(0), postId, LabelSource.Human, reviewerId, decision, policyVersion, shownBlurred,
             reader.GetFieldValue<DateTimeOffset>(1));
     }
 

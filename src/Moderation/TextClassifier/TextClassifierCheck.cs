@@ -17,6 +17,8 @@ internal sealed class TextClassifierCheck(TextClassifierScorer scorer) : IPostCh
 
     public string Source => SourceName;
 
+    public string SettingsKey => "TextClassifier";
+
     public CheckReads Reads => CheckReads.Text;
 
     public bool Required => false;

@@ -123,7 +123,10 @@ public sealed class ContentSafetyScanTests : IClassFixture<ContentSafetyPlatform
 
         var report = await Scanner.ScanBatchAsync(default);
 
-        Assert.Equal(1, report.Retried);
+        // Posts of earlier cases may be due again on a slow machine; whatever was leased, none got past the outage.
+        Assert.True(report.Leased >= 1);
+        Assert.Equal(report.Leased, report.Retried);
+        Assert.Equal(1, await _platform.ScalarAsync<int>("select attempts from ingest.outbox where subject_id = $1", post.Id));
         Assert.Equal(PostStatus.Pending, (await _platform.Get<PostStore>().GetAsync(post.Id, default))!.Status);
         Assert.Equal(0L, await _platform.ScalarAsync<long>("select count(*) from moderation.review_tasks where post_id = $1", post.Id));
         Assert.Equal(0L, await _platform.ScalarAsync<long>("select count(*) from moderation.signals where post_id = $1", post.Id));

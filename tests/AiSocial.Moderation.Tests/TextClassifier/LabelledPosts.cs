@@ -68,6 +68,8 @@ public static class LabelledPosts
             ids[i] = (await submissions.SubmitAsync(author.Id, Guid.NewGuid().ToString(), draft, image, ct)).Value.Post.Id;
         });
 
+        // Labels come from reviewers, so every post goes to one.
+        await platform.HoldEveryPostAsync();
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);
         var queue = platform.Get<ReviewQueue>();
         await Parallel.ForEachAsync(Enumerable.Range(0, posts.Count), parallel, async (i, ct) =>

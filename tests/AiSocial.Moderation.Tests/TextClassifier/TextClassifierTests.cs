@@ -199,8 +199,16 @@ public sealed class TextClassifierTests(TextClassifierPlatform platform, ITestOu
         Assert.All(signals, s => Assert.Equal(TextClassifierCheck.Category, s.Category));
         Assert.True(expected > 0.5);
         Assert.Equal("shadow", signals[1].Detail!.Value.GetProperty("status").GetString());
-        var policy = platform.Get<ModerationPolicy>();
-        Assert.Equal(policy.Evaluate([], []), policy.Evaluate([signals[1] with { Score = 1.0 }], []));
+        // The shipped policy (the fixture activated one that holds every post, for its reviewers' labels).
+        var policy = (await platform.Get<PolicyStore>().GetAsync(1, default))!;
+        (PolicyAction, string) Decide(params Signal[] read)
+        {
+            var decision = PolicyEngine.Evaluate(policy.Version, policy.Document, new PolicyInput(read, [], new PostFacts(30, 0, 0, 30)));
+            return (decision.Action, decision.RuleId);
+        }
+
+        Assert.Equal(Decide(), Decide(signals[1] with { Score = 1.0 }));
+        Assert.NotEqual(Decide(), Decide(signals[0] with { Score = 1.0 }));
 
         var post = await platform.SubmitPostAsync((await platform.CreateAccountAsync()).Id, prompt: UnsafeText);
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);

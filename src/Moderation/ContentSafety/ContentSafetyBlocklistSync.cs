@@ -7,7 +7,7 @@ using Quartz;
 namespace AiSocial.Moderation.ContentSafety;
 
 /// <summary>What one sync did: whether it created the list, items added, removed and kept, and terms too long for the service.</summary>
-public sealed record BlocklistSyncReport(bool Created, int Added, int Removed, int Kept, int Skipped);
+internal sealed record BlocklistSyncReport(bool Created, int Added, int Removed, int Kept, int Skipped);
 
 /// <summary>
 /// Copies <c>moderation.prompt_blocklist</c> to the service's blocklist (<see cref="ContentSafetyOptions.BlocklistName"/>),
@@ -15,7 +15,7 @@ public sealed record BlocklistSyncReport(bool Created, int Added, int Removed, i
 /// with the table by normalised term: it creates the list when missing, adds what is new, removes by id what was
 /// deleted (and duplicates), and changes nothing when both agree, so running it twice is running it once.
 /// </summary>
-public sealed class ContentSafetyBlocklistSync(
+internal sealed class ContentSafetyBlocklistSync(
     ContentSafetyClient client, NpgsqlDataSource dataSource, IOptions<ContentSafetyOptions> options, ILogger<ContentSafetyBlocklistSync> logger)
 {
     /// <summary>The longest item text the service takes; longer terms are left out and counted as skipped.</summary>

@@ -12,7 +12,7 @@ using Polly.Timeout;
 namespace AiSocial.Moderation.ContentSafety;
 
 /// <summary>What text analysis found: each category's worst severity over the parts, and every blocklist hit.</summary>
-public sealed record TextAnalysis(IReadOnlyList<CategorySeverity> Categories, IReadOnlyList<BlocklistMatch> BlocklistMatches, int Parts);
+internal sealed record TextAnalysis(IReadOnlyList<CategorySeverity> Categories, IReadOnlyList<BlocklistMatch> BlocklistMatches, int Parts);
 
 /// <summary>
 /// Azure AI Content Safety over REST (<c>../shared/specs/content-safety.md</c>). Retries, timeouts, the circuit breaker
@@ -20,7 +20,7 @@ public sealed record TextAnalysis(IReadOnlyList<CategorySeverity> Categories, IR
 /// still fails comes out as one <see cref="ContentSafetyException"/>, so a caller has one thing to treat as
 /// "unavailable".
 /// </summary>
-public sealed class ContentSafetyClient(IHttpClientFactory httpClients, IOptions<ContentSafetyOptions> options)
+internal sealed class ContentSafetyClient(IHttpClientFactory httpClients, IOptions<ContentSafetyOptions> options)
 {
     public const string HttpClientName = "content-safety";
 
@@ -348,7 +348,7 @@ public sealed class ContentSafetyClient(IHttpClientFactory httpClients, IOptions
 }
 
 /// <summary>The process-wide limit on requests to Content Safety (the service allows 1000 per 10 seconds); more wait in line.</summary>
-public sealed class ContentSafetyRateLimit(IOptions<ContentSafetyOptions> options) : IDisposable
+internal sealed class ContentSafetyRateLimit(IOptions<ContentSafetyOptions> options) : IDisposable
 {
     public RateLimiter Limiter { get; } = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
     {

@@ -7,7 +7,7 @@ namespace AiSocial.Moderation.ContentSafety;
 /// and <c>error.message</c>), a timeout, an open circuit or a dropped connection. A check that meets it is
 /// <em>unavailable</em>: nothing it would have said is taken as safe.
 /// </summary>
-public sealed class ContentSafetyException : Exception
+internal sealed class ContentSafetyException : Exception
 {
     public ContentSafetyException(string operation, HttpStatusCode? status, string? headerErrorCode, string? errorCode, string? errorMessage,
         TimeSpan? retryAfter = null, Exception? inner = null)

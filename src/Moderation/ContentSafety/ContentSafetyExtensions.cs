@@ -15,7 +15,9 @@ namespace AiSocial.Moderation.ContentSafety;
 
 internal static class ContentSafetyExtensions
 {
+    private const string FirstVersionWithShields = "2024-09-01";
     private static readonly string EndpointKey = $"{ContentSafetyOptions.Section}:{nameof(ContentSafetyOptions.Endpoint)}";
+    private static readonly string ApiVersionKey = $"{ContentSafetyOptions.Section}:{nameof(ContentSafetyOptions.ApiVersion)}";
 
     /// <summary>Whether <c>ContentSafety:Endpoint</c> is set: without it, nothing of Content Safety exists.</summary>
     public static bool IsContentSafetyConfigured(this IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration[EndpointKey]);
@@ -45,9 +47,14 @@ internal static class ContentSafetyExtensions
         services.TryAddSingleton<ContentSafetyClient>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, ContentSafetyTextCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, ContentSafetyImageCheck>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, ContentSafetyProtectedMaterialCheck>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, PromptShieldsPromptCheck>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, ProtectedMaterialPromptCheck>());
+        // Prompt Shields and protected material exist from 2024-09-01; on an older version they would only ever be
+        // unavailable, refusing every prompt and holding every post.
+        if (string.CompareOrdinal(builder.Configuration[ApiVersionKey] ?? FirstVersionWithShields, FirstVersionWithShields) >= 0)
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, ContentSafetyProtectedMaterialCheck>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, PromptShieldsPromptCheck>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, ProtectedMaterialPromptCheck>());
+        }
         services.TryAddSingleton<ContentSafetyBlocklistSync>();
         services.TryAddTransient<ContentSafetyBlocklistSyncJob>();
         return builder;

@@ -7,7 +7,7 @@ namespace AiSocial.Moderation.ContentSafety;
 /// <see cref="Action"/> is <c>as-is</c>, or the steps joined with '+': <c>scaled</c> (a side over 7200 px, or still
 /// over 4 MB at low quality), <c>padded</c> (a side under 50 px), <c>re-encoded</c> (as JPEG).
 /// </summary>
-public sealed record PreparedImage(byte[] Bytes, int Width, int Height, int OriginalWidth, int OriginalHeight, int OriginalBytes, string Action);
+internal sealed record PreparedImage(byte[] Bytes, int Width, int Height, int OriginalWidth, int OriginalHeight, int OriginalBytes, string Action);
 
 /// <summary>
 /// Fits an image to what <c>image:analyze</c> takes: at most 4,194,304 bytes, at most 7200 px and at least 50 px a

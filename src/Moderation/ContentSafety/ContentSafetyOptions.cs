@@ -6,7 +6,7 @@ namespace AiSocial.Moderation.ContentSafety;
 /// Azure AI Content Safety (<c>ContentSafety</c>). With no <see cref="Endpoint"/> nothing of it is registered, so the
 /// platform runs offline; with one, its checks are required, and an outage holds posts instead of passing them.
 /// </summary>
-public sealed record ContentSafetyOptions : IValidatableObject
+internal sealed record ContentSafetyOptions : IValidatableObject
 {
     public const string Section = "ContentSafety";
 

@@ -16,10 +16,10 @@ internal sealed record AnalyzeImageRequest(ImageData Image, string OutputType);
 internal sealed record ImageData(string Content);
 
 /// <summary>One category's verdict; <see cref="Severity"/> is null when the service did not grade it.</summary>
-public sealed record CategorySeverity(string Category, int? Severity);
+internal sealed record CategorySeverity(string Category, int? Severity);
 
 /// <summary>A blocklist item the text matched.</summary>
-public sealed record BlocklistMatch(string BlocklistName, string BlocklistItemId, string BlocklistItemText);
+internal sealed record BlocklistMatch(string BlocklistName, string BlocklistItemId, string BlocklistItemText);
 
 internal sealed record AnalyzeResponse(IReadOnlyList<CategorySeverity>? CategoriesAnalysis, IReadOnlyList<BlocklistMatch>? BlocklistsMatch);
 
@@ -36,12 +36,12 @@ internal sealed record ProtectedMaterialAnalysis(bool Detected);
 internal sealed record ProtectedMaterialResponse(ProtectedMaterialAnalysis? ProtectedMaterialAnalysis);
 
 /// <summary>A text blocklist on the service.</summary>
-public sealed record TextBlocklist(string BlocklistName, string? Description);
+internal sealed record TextBlocklist(string BlocklistName, string? Description);
 
 internal sealed record BlocklistDescription(string? Description);
 
 /// <summary>An item of a text blocklist; <see cref="IsRegex"/> exists from api-version 2024-09-01.</summary>
-public sealed record TextBlocklistItem(
+internal sealed record TextBlocklistItem(
     string? BlocklistItemId,
     string Text,
     string? Description,

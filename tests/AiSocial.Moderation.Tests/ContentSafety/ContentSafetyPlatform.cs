@@ -1,9 +1,12 @@
 using AiSocial.Ingest.Posts;
 using AiSocial.Testing;
+using Microsoft.Extensions.Hosting;
+using Quartz;
 
 namespace AiSocial.Moderation.Tests.ContentSafety;
 
-/// <summary>The whole platform with Content Safety configured and pointed at a loopback double (short timeouts, three scan attempts).</summary>
+/// <summary>The whole platform with Content Safety configured and pointed at a loopback double (short timeouts, three scan attempts), with an
+/// in-memory Quartz scheduler that is not started.</summary>
 public sealed class ContentSafetyPlatform : PlatformFixture
 {
     public ContentSafetyDouble Service { get; private set; } = null!;
@@ -24,6 +27,8 @@ public sealed class ContentSafetyPlatform : PlatformFixture
         settings["Moderation:MaxCheckAttempts"] = "3";
         settings["Moderation:TextClassifier:RunScheduledRetrain"] = "false";
     }
+
+    protected override void Customize(HostApplicationBuilder builder) => builder.AddQuartz(quartz => quartz.AddModerationJobs());
 
     protected override async ValueTask StopAsync()
     {

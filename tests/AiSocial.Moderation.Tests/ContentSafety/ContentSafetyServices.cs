@@ -1,5 +1,6 @@
 using AiSocial.Moderation.Checks;
 using AiSocial.Moderation.ContentSafety;
+using AiSocial.Moderation.Prompts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +21,7 @@ public sealed class ContentSafetyDoubleFixture : IAsyncLifetime
 /// Content Safety's services alone (no database) in a host of their own, pointed at the double: a fresh host per test
 /// gives a fresh circuit breaker and rate limiter. Timeouts and retry delays are short so failures show quickly.
 /// </summary>
-public sealed class ContentSafetyServices : IDisposable
+internal sealed class ContentSafetyServices : IDisposable
 {
     private readonly IHost _host;
 
@@ -52,8 +53,15 @@ public sealed class ContentSafetyServices : IDisposable
 
     public ContentSafetyClient Client => _host.Services.GetRequiredService<ContentSafetyClient>();
 
+    public IReadOnlyList<IPostCheck> Checks => [.. _host.Services.GetServices<IPostCheck>()];
+
+    public IReadOnlyList<IPromptCheck> PromptChecks => [.. _host.Services.GetServices<IPromptCheck>()];
+
     public T Check<T>()
         where T : IPostCheck => _host.Services.GetServices<IPostCheck>().OfType<T>().Single();
+
+    /// <summary>Starts the host, which validates the options.</summary>
+    public Task StartAsync() => _host.StartAsync();
 
     public void Dispose() => _host.Dispose();
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
 using AiSocial.Moderation.Checks;
+using AiSocial.Moderation.ContentSafety;
 using AiSocial.Moderation.HashBanks;
 using AiSocial.Moderation.OpenAI;
 using AiSocial.Moderation.Policy;
@@ -47,6 +48,7 @@ public static class Extensions
         services.TryAddTransient<ScanJob>();
         builder.AddTextClassifier();
         builder.AddPromptGate();
+        builder.AddContentSafety();
         return builder;
     }
 
@@ -67,13 +69,15 @@ public static class Extensions
     /// <summary>
     /// The moderation jobs on a Quartz scheduler: the scan job every <see cref="ModerationOptions.ScanIntervalSeconds"/>
     /// (unless <see cref="ModerationOptions.RunScheduledScans"/> is off, which also unschedules a stored trigger) and
-    /// the text classifier's retraining. The scan job has one trigger per scan slot, staggered over the interval: a
-    /// clustered node that fires a trigger tends to take its next firing too, so with a single trigger one node would
-    /// do all the scanning; with several, every node that asks for work gets firings, and each scans its own leases.
+    /// the text classifier's retraining, and, when Content Safety is configured, its blocklist sync. The scan job has
+    /// one trigger per scan slot, staggered over the interval: a clustered node that fires a trigger tends to take its
+    /// next firing too, so with a single trigger one node would do all the scanning; with several, every node that
+    /// asks for work gets firings, and each scans its own leases.
     /// </summary>
     public static IQuartzBuilder AddModerationJobs(this IQuartzBuilder quartz)
     {
         quartz.AddTextClassifierRetrain();
+        quartz.AddContentSafetyBlocklistSync();
         quartz.AddJob<ScanJob>(job => job.WithIdentity(ScanJob.Key).RequestRecovery());
         for (var slot = 0; slot < MaxScanSlots; slot++)
         {

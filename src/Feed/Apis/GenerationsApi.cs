@@ -39,7 +39,8 @@ public static class GenerationsApi
         var group = api.MapGroup("/generations").WithTags("Generations").RequireAuthorization();
         group.MapPost("", Create)
             .WithDescription("Generates an image from a prompt. The prompt (and negative prompt) pass the prompt gate first; a refusal is a 422 " +
-                             "'prompt_refused' naming the check, rule and matched term. Counted against a daily quota (429 with Retry-After); " +
+                             "'prompt_refused' naming the check, rule and matched term; a configured outside check (Content Safety) that cannot " +
+                             "answer is a 503 'prompt-check-unavailable' with Retry-After. Counted against a daily quota (429 with Retry-After); " +
                              "a generator that refuses, fails, is busy or times out stores and counts nothing.");
         group.MapGet("/{id:guid}", Get).WithDescription("A generation, to the account that made it (404 to anyone else).");
         return group;
@@ -58,7 +59,8 @@ public static class GenerationsApi
         var accountId = user.AccountId();
         if (await gate.CheckAsync(new PromptSubject(accountId, request.Prompt, request.NegativePrompt), cancellationToken) is { } refused)
         {
-            return new UnprocessableProblem(refused);
+            // A configured prompt check that could not run refuses with a 503 to retry, never lets the prompt through.
+            return refused.Problem.Status == StatusCodes.Status422UnprocessableEntity ? new UnprocessableProblem(refused) : new UpstreamProblem(refused);
         }
 
         var generated = await generations.GenerateAsync(accountId, request, cancellationToken);

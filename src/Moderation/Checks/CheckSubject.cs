@@ -5,7 +5,7 @@ using SkiaSharp;
 
 namespace AiSocial.Moderation.Checks;
 
-/// <summary>A piece of text checks may read, and where it came from (prompt, caption, ocr).</summary>
+/// <summary>A piece of text checks may read, and where it came from (prompt, caption, altText, ocr).</summary>
 public sealed record SubjectText(string Field, string Text);
 
 /// <summary>
@@ -27,8 +27,7 @@ public sealed class CheckSubject : IDisposable
     }
 
     public static CheckSubject ForPost(Post post, byte[] imageBytes) =>
-        new(post.UploadSha256, imageBytes,
-            [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? ""), new SubjectText("alt", post.AltText ?? "")]);
+        new(post.UploadSha256, imageBytes, [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? ""), new SubjectText("altText", post.AltText ?? "")]);
 
     /// <summary>The SHA-256 of the file as its author sent it (what shared hash banks hold), not of the stored re-encoding.</summary>
     public string UploadSha256 { get; }

@@ -7,6 +7,7 @@ using AiSocial.Ingest.Posts;
 using AiSocial.Moderation;
 using AiSocial.Moderation.HashBanks;
 using AiSocial.Moderation.Scanning;
+using AiSocial.Moderation.Tests.ContentSafety;
 using AiSocial.SafetyModels;
 using AiSocial.SafetyModels.Nsfw;
 using AiSocial.SafetyModels.Ocr;
@@ -20,7 +21,8 @@ namespace AiSocial.Benchmarks;
 
 /// <summary>
 /// Posts per second through the whole local scan (lease, every configured check, signals, policy, outcome, outbox), on
-/// a throwaway database on the server in AISOCIAL_BENCH_DB, with the batch scanned one post at a time and then
+/// a throwaway database on the server in AISOCIAL_BENCH_DB, with Azure AI Content Safety answered by the tests' loopback
+/// double (text, image and protected material, as required checks), and the batch scanned one post at a time and then
 /// <c>Moderation:ScanParallelism</c> at once; beside it, in the same process, the local models alone on the same
 /// images (NSFW and OCR, one image after another, no database) as the reference. Also each check's share of the
 /// time checks took, and the automation rate: the share of a generated mix of safe, borderline and violating posts
@@ -49,16 +51,23 @@ public static class ScanBenchmarks
         await ExecuteAsync(admin, $"drop database if exists {name}");
         await ExecuteAsync(admin, $"create database {name}");
         var media = Directory.CreateTempSubdirectory("aisocial-bench-scan-");
+        await using var contentSafety = await ContentSafetyDouble.StartAsync();
+        contentSafety.Blocklists["aisocial"] = ("bench", []);
+        // What the double grades above zero: the borderline prompts' words, at middling severities.
+        contentSafety.TextTriggers["swimsuit"] = ("Sexual", 2);
+        contentSafety.TextTriggers["blood"] = ("Violence", 3);
+        contentSafety.TextTriggers["bloody"] = ("Violence", 4);
         try
         {
             var database = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
             var mix = Mix.Generate(PostsPerRound);
             var parallelism = Environment.ProcessorCount;
             Console.WriteLine($"The whole local scan ({Environment.ProcessorCount} cores), {PostsPerRound} posts a round " +
-                              $"({mix.Safe} safe, {mix.Borderline} borderline, {mix.Violating} violating), median of {Rounds} rounds.");
+                              $"({mix.Safe} safe, {mix.Borderline} borderline, {mix.Violating} violating), median of {Rounds} rounds; " +
+                              $"Content Safety: the loopback double at {contentSafety.Endpoint}.");
             var reference = ModelsAlone(models, mix);
-            var one = await ScanAsync(database, media.FullName, models, mix, scanParallelism: 1, report: false);
-            var many = await ScanAsync(database, media.FullName, models, mix, scanParallelism: parallelism, report: true);
+            var one = await ScanAsync(database, media.FullName, models, contentSafety.Endpoint, mix, scanParallelism: 1, report: false);
+            var many = await ScanAsync(database, media.FullName, models, contentSafety.Endpoint, mix, scanParallelism: parallelism, report: true);
             Console.WriteLine();
             Console.WriteLine($"  {"local models alone (NSFW + OCR, no database)",-60} {reference,10:N1} posts/s");
             Console.WriteLine($"  {"whole scan, one post at a time",-60} {one,10:N1} posts/s   {one / reference,6:N2}x the models alone");
@@ -100,7 +109,7 @@ public static class ScanBenchmarks
         return Median(rates);
     }
 
-    private static async Task<double> ScanAsync(string database, string mediaRoot, string models, Mix mix, int scanParallelism, bool report)
+    private static async Task<double> ScanAsync(string database, string mediaRoot, string models, string contentSafety, Mix mix, int scanParallelism, bool report)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", Args = [] });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -110,6 +119,8 @@ public static class ScanBenchmarks
             ["Models:Directory"] = models,
             ["Moderation:RunScheduledScans"] = "false",
             ["Moderation:ScanParallelism"] = scanParallelism.ToString(),
+            ["ContentSafety:Endpoint"] = contentSafety,
+            ["ContentSafety:Key"] = ContentSafetyDouble.Key,
         });
         builder.Logging.ClearProviders();
         builder.AddModeration();

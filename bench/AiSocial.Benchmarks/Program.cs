@@ -4,6 +4,8 @@ switch (args.FirstOrDefault())
 {
     case "models":
         return ModelBenchmarks.Run();
+    case "scan":
+        return await ScanBenchmarks.RunAsync();
     case "feed" when args.ElementAtOrDefault(1) == "timelines":
         return await TimelineBenchmarks.RunAsync(args[2..]);
     case "feed":
@@ -26,6 +28,6 @@ switch (args.FirstOrDefault())
         }
 
     default:
-        Console.Error.WriteLine("usage: aisocial bench models | feed [imaging] [events] | feed timelines [--posts 100000,1000000] [--rate 200] [--seconds 20]");
+        Console.Error.WriteLine("usage: aisocial bench models | scan | feed [imaging] [events] | feed timelines [--posts 100000,1000000] [--rate 200] [--seconds 20]");
         return 2;
 }

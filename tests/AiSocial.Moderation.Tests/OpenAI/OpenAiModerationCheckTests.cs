@@ -43,7 +43,7 @@ public sealed class OpenAiModerationCheckTests(PlatformWithOpenAiModeration plat
     private async Task<(CheckResult Result, JsonElement? Sent)> RunAsync(string prompt, byte[]? image = null)
     {
         using var subject = new CheckSubject(new string('0', 64), image ?? TestImages.Png(seed: 11),
-            [new SubjectText("prompt", prompt), new SubjectText("caption", "my caption"), new SubjectText("alt", "an alt text")]);
+            [new SubjectText("prompt", prompt), new SubjectText("caption", "my caption"), new SubjectText("altText", "an alt text")]);
         subject.AddText("ocr", "words in the picture");
         var result = Assert.Single(await new CheckRunner([Check]).RunAsync(subject, default));
         var sent = platform.Api.Requests.Where(r => ModerationsApiDouble.TextOf(r.Body).StartsWith(prompt, StringComparison.Ordinal))

@@ -99,7 +99,16 @@ public sealed class PoliciesPageTests(PlatformFixture platform) : IClassFixture<
             JsonNode.Parse(page.Find("textarea[data-testid=document]").TextContent)!["thresholds"]!["nsfw/hentai"]!.GetValue<double>()));
         await page.Find("textarea[data-testid=document]").KeyDownAsync(new KeyboardEventArgs { Key = "Enter", CtrlKey = true });
 
-        page.WaitForAssertion(() => Assert.Equal(0.65, (platform.Get<PolicyStore>().GetAsync(version).GetAwaiter().GetResult())!.Document.Thresholds["nsfw/hentai"]));
+        // The save runs on the renderer's thread; poll the store from here rather than block that thread.
+        var deadline = DateTime.UtcNow + ConsolePageContext.RenderWait;
+        double? saved;
+        while ((saved = (await platform.Get<PolicyStore>().GetAsync(version))!.Document.Thresholds.GetValueOrDefault("nsfw/hentai")) != 0.65
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0.65, saved);
         page.WaitForAssertion(() => Assert.Contains(page.FindAll("[data-testid=diff-threshold]"), row => row.TextContent.Contains("nsfw/hentai", StringComparison.Ordinal)));
     }
 

@@ -41,7 +41,7 @@ public sealed class ReviewTaskPageTests(PlatformFixture platform) : IClassFixtur
         {
             await SignalStore.SaveAsync(connection, post.Id,
                 [new Signal("nsfw", "nsfw-mobilenet-2.0", "porn", 0.91), new Signal("contentsafety.text", "2024-09-01", "sexual", 4 / 7.0, Severity: 4),
-                 new Signal(MinorSafetyCheck.SourceName, MinorSafetyCheck.Version, MinorSafetyCheck.Category, 1)], default);
+                 new Signal("minor-safety", "terms-1", "minor-presence", 1)], default);
             await SignalStore.SaveAsync(connection, post.Id, [new Signal("openai", "omni-moderation-latest", "sexual/minors", 0.42)], shadow: true, default);
         }
 
@@ -83,7 +83,7 @@ public sealed class ReviewTaskPageTests(PlatformFixture platform) : IClassFixtur
         Assert.Contains(["contentsafety.text", "sexual", "2024-09-01", "0.57", "4", "live"], rows);
         Assert.Contains(["nsfw", "porn", "nsfw-mobilenet-2.0", "0.91", "—", "live"], rows);
         Assert.Contains(["openai", "sexual/minors", "omni-moderation-latest", "0.42", "—", "shadow"], rows);
-        Assert.Contains(["minor-safety", "minor-presence", MinorSafetyCheck.Version, "1.00", "—", "live"], rows);
+        Assert.Contains(["minor-safety", "minor-presence", "terms-1", "1.00", "—", "live"], rows);
         Assert.NotEmpty(page.FindAll("img")); // not a hiding queue: the image is there, blurred
         Assert.Contains("ais-blurred", page.Find("[data-testid=review-media]").ClassName);
     }

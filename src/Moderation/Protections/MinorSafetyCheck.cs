@@ -9,7 +9,7 @@ namespace AiSocial.Moderation.Protections;
 /// with a sexual score, so such a post is never published without a person. Score 1 on a match, else 0; the detail
 /// lists each term or age and the field it was found in.
 /// </summary>
-public sealed class MinorSafetyCheck(MinorSafetyTerms terms) : IPostCheck
+internal sealed class MinorSafetyCheck(MinorSafetyTerms terms) : IPostCheck
 {
     public const string SourceName = "minor-safety";
     public const string Category = "minor-presence";

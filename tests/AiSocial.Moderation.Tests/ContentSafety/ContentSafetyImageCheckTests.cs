@@ -16,7 +16,13 @@ public sealed class ContentSafetyImageCheckTests : IClassFixture<ContentSafetyDo
     {
         _service = fixture.Service;
         _service.Reset();
-        _services = new ContentSafetyServices(_service);
+        // These tests send images of several megabytes: on a busy machine that takes longer than the short
+        // per-attempt timeout other tests use to show failures quickly, and none of them is about timing.
+        _services = new ContentSafetyServices(_service, new Dictionary<string, string?>
+        {
+            ["ContentSafety:TimeoutSeconds"] = "120",
+            ["ContentSafety:AttemptTimeoutSeconds"] = "60",
+        });
     }
 
     public void Dispose()

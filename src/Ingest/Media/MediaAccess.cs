@@ -91,11 +91,12 @@ public sealed class MediaAccess(NpgsqlDataSource dataSource)
             )
             select coalesce(bool_and(s.allowed and coalesce((
                 select e.granted from ingest.consent_events e
-                where e.account_id = s.account_id and e.purpose = 'cawg.ai_training'
+                where e.account_id = s.account_id and e.purpose = $2
                 order by e.id desc limit 1), false)), false)
             from shown s
             """);
         command.Parameters.Add(new() { Value = sha256 });
+        command.Parameters.Add(new() { Value = Consent.ConsentPurposes.AiTraining });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

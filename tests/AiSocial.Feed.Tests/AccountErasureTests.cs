@@ -127,6 +127,7 @@ public sealed class AccountErasureTests(FeedFixture feed) : IClassFixture<FeedFi
         await JsonAsync(await alice.PostAsync($"/api/v1/accounts/{dave.Handle}/block", null), HttpStatusCode.OK);
         await JsonAsync(await alice.PostAsJsonAsync("/api/v1/reports",
             new { subjectType = "post", subjectId = bobsPost.ToString(), reason = "spam", text = $"report {marker}" }), HttpStatusCode.Created);
+        await JsonAsync(await alice.PostAsJsonAsync("/api/v1/me/optouts", new { kind = "name", value = $"Alma {marker}" }), HttpStatusCode.Created);
         await JsonAsync(await alice.PostAsJsonAsync("/api/v1/events", new { events = new[] { new { type = "view", postId = bobsPost.ToString() } } }),
             HttpStatusCode.Accepted);
 

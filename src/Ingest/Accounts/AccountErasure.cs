@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
@@ -29,9 +27,6 @@ public sealed class AccountErasure(
     ILogger<AccountErasure> logger)
 {
     public const string Erased = "[erased]";
-
-    /// <summary>The pseudonym an erased account keeps: lower-hex SHA-256 of the account id's text, as the consent ledger has it.</summary>
-    public static string Subject(Guid accountId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(accountId.ToString())));
 
     /// <summary>
     /// Erases the account when <paramref name="password"/> is its password; refused, with nothing changed, when it is
@@ -72,7 +67,7 @@ public sealed class AccountErasure(
         CancellationToken cancellationToken)
     {
         var id = account.Id;
-        var subject = Subject(id);
+        var subject = ConsentLedger.SubjectOf(id); // the pseudonym the consent ledger keeps
         var erasedAt = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -166,6 +161,16 @@ public sealed class AccountErasure(
             delete from ingest.generations where account_id = $1
             """, cancellationToken, id);
 
+        // Their opt-outs name them (and what matched them): a claim ends with the person who made it, and the audit
+        // entries about each claim lose the names it held.
+        var optOutValues = await ListAsync<string>(connection, "select value from ingest.creator_optouts where account_id = $1",
+            cancellationToken, id);
+        var optOutIds = await ListAsync<string>(connection,
+            """
+            with matches as (delete from ingest.creator_optout_matches where optout_id in (select id from ingest.creator_optouts where account_id = $1))
+            delete from ingest.creator_optouts where account_id = $1 returning id::text
+            """, cancellationToken, id);
+
         // Signing in: tokens, console sessions, roles, and the failure counts kept under their handle and addresses.
         await ExecuteAsync(connection,
             """
@@ -177,7 +182,8 @@ public sealed class AccountErasure(
 
         // The ledger withdraws what was granted (source 'erasure') and keeps the events under their pseudonym only.
         await ConsentLedger.ForgetAccountAsync(connection, id, cancellationToken);
-        await RedactAuditLogAsync(connection, id, handle, account.DisplayName, addresses, cancellationToken);
+        await RedactAuditLogAsync(connection, id, handle, [account.DisplayName, .. addresses, .. optOutValues],
+            [.. addresses.Select(a => $"address:{a}"), .. optOutIds], addresses, cancellationToken);
 
         // The tombstone: a handle no one chose (the old one is free again), no name, no birth year, no usable password.
         await ExecuteAsync(connection,
@@ -213,11 +219,12 @@ public sealed class AccountErasure(
     }
 
     /// <summary>
-    /// Takes the person's handle, display name and addresses out of the audit entries about them (as actor, as subject,
-    /// or by address). The entries stay, with what was done and when.
+    /// Takes the person's handle and other personal values (display name, addresses, the names they opted out under)
+    /// out of the audit entries about them: as actor, as subject (their account, an address, one of their opt-outs) or
+    /// by address. The entries stay, with what was done and when.
     /// </summary>
-    private static async Task RedactAuditLogAsync(NpgsqlConnection connection, Guid id, string handle, string displayName, string[] addresses,
-        CancellationToken cancellationToken)
+    private static async Task RedactAuditLogAsync(NpgsqlConnection connection, Guid id, string handle, string[] personalValues,
+        string[] subjectIds, string[] addresses, CancellationToken cancellationToken)
     {
         var entries = new List<(long Id, string Actor, string SubjectId, string Detail)>();
         await using (var command = new NpgsqlCommand(
@@ -228,7 +235,7 @@ public sealed class AccountErasure(
         {
             command.Parameters.Add(new() { Value = id });
             command.Parameters.Add(new() { Value = handle });
-            command.Parameters.Add(new() { Value = addresses.Select(a => $"address:{a}").ToArray() });
+            command.Parameters.Add(new() { Value = subjectIds });
             command.Parameters.Add(new() { Value = addresses });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -237,7 +244,7 @@ public sealed class AccountErasure(
             }
         }
 
-        string[] personal = [.. new[] { handle, displayName }.Concat(addresses).Where(p => p.Length > 0).OrderByDescending(p => p.Length)];
+        string[] personal = [.. personalValues.Prepend(handle).Where(p => p.Length > 0).Distinct().OrderByDescending(p => p.Length)];
         foreach (var entry in entries)
         {
             var detail = JsonNode.Parse(entry.Detail);

@@ -196,7 +196,7 @@ public sealed class CreatorOptOuts(NpgsqlDataSource dataSource, ImageInspector i
         }
 
         await audit.AppendAsync(connection, actor, "creator-optout.register", SubjectType, optOut.Id.ToString(),
-            new { kind, value, enforcement, accountId }, cancellationToken);
+            new { kind, value, enforcement }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return optOut;
     }

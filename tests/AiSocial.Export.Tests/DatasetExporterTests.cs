@@ -81,7 +81,7 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
         var manifest = export.Run.Manifest;
 
         Assert.Equal(2, manifest.RowsIncluded);
-        Assert.Equal(1, manifest.Excluded[ExclusionReasons.NoConsent]);
+        Assert.Equal(1, manifest.Excluded[ExclusionReasons.ConsentMissing]);
         Assert.Equal(1, manifest.Excluded[ExclusionReasons.ConsentWithdrawn]);
         Assert.True(manifest.Excluded[ExclusionReasons.NotPublished] >= 1);
         Assert.Equal(export.Progress[^1].Done, manifest.RowsIncluded + manifest.Excluded.Values.Sum());

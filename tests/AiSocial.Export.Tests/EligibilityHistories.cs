@@ -13,7 +13,7 @@ namespace AiSocial.Export.Tests;
 /// Each post remembers the truth the generator put into it (which phrases its texts carry, how far its image is from
 /// each work), so <see cref="Oracle"/> never has to parse what it checks.
 /// </summary>
-public sealed class EligibilityHistory
+public sealed record EligibilityHistory
 {
     public static readonly string[] Phrases = ["ada lumen", "zoë çelik", "greta vonnegut", "ink wash nebula", "paper lantern glitch", "kenji moriyama"];
 
@@ -47,8 +47,9 @@ public sealed class EligibilityHistory
         OptOuts.Select(o => new OptOutRule(o.Id, o.Kind, o.Phrase is null ? null : CreatorNames.Normalize(o.Phrase),
             o.Works.Select(w => PdqHash.Parse(Convert.ToHexString(w))).ToList(), o.Verified, o.VerifiedAt, o.RemovedAt)));
 
-    public static EligibilityHistory Generate(Random random, ref long nextEventId)
+    public static EligibilityHistory Generate(Random random, ref long nextEventId, HistoryShape? shape = null)
     {
+        var pool = shape?.MediaPool;
         var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
         DateTimeOffset At(double maxDays) => start.AddMinutes(random.Next(0, (int)(maxDays * 24 * 60)));
         var snapshotAt = At(400);
@@ -56,7 +57,7 @@ public sealed class EligibilityHistory
         var noise = new[] { 0.03, 0.1, 0.4 }[random.Next(3)];
         bool Bad(double scale = 1) => random.NextDouble() < noise * scale;
 
-        var terms = new List<PublishedTerms> { new("2026-11", start) };
+        var terms = new List<PublishedTerms> { new(shape?.FirstTerms ?? "2026-11", start) };
         for (var i = random.Next(0, 3); i > 0; i--)
         {
             // Effective dates are unique (as in ingest.terms_versions).
@@ -68,19 +69,20 @@ public sealed class EligibilityHistory
         }
 
         var authors = new List<GeneratedAuthor>();
-        for (var a = random.Next(1, 5); a > 0; a--)
+        for (var a = shape?.Authors ?? random.Next(1, 5); a > 0; a--)
         {
             var consent = new List<ConsentRecord>();
             if (!Bad())
             {
-                consent.Add(new ConsentRecord(nextEventId++, ConsentPurposes.AiTraining, true, "2026-11", start.AddMinutes(random.Next(0, 60))));
-                consent.Add(new ConsentRecord(nextEventId++, ConsentPurposes.AiGenerativeTraining, true, "2026-11", start.AddMinutes(random.Next(60, 120))));
+                consent.Add(new ConsentRecord(nextEventId++, ConsentPurposes.AiTraining, true, terms[0].Version, start.AddMinutes(random.Next(0, 60))));
+                consent.Add(new ConsentRecord(nextEventId++, ConsentPurposes.AiGenerativeTraining, true, terms[0].Version, start.AddMinutes(random.Next(60, 120))));
             }
 
             var times = Enumerable.Range(0, random.Next(0, Bad(2) ? 6 : 2)).Select(_ => At(450)).Order().ToList();
             foreach (var time in times)
             {
-                var version = random.Next(10) == 0 ? "never-published" : terms[random.Next(terms.Count)].Version;
+                // The database refuses versions never published (events from before terms were stored are the only ones).
+                var version = random.Next(10) == 0 && pool is null ? "never-published" : terms[random.Next(terms.Count)].Version;
                 consent.Add(new ConsentRecord(nextEventId++, Purposes[random.Next(2)], random.Next(3) > 0, version, time));
             }
 
@@ -92,17 +94,23 @@ public sealed class EligibilityHistory
         }
 
         var optOuts = new List<GeneratedOptOut>();
-        for (var o = random.Next(0, 4); o > 0; o--)
+        for (var o = shape?.OptOuts ?? random.Next(0, 4); o > 0; o--)
         {
             var kind = new[] { OptOutKinds.Name, OptOutKinds.Alias, OptOutKinds.Style, OptOutKinds.Work }[random.Next(4)];
             var works = kind == OptOutKinds.Work ? Enumerable.Range(0, 8).Select(_ => RandomHash(random)).ToList() : [];
+            if (works.Count > 0 && pool is not null && random.Next(2) == 0)
+            {
+                // A work registered from one of the stored images, rotated or flipped: one of its variants is near it.
+                works[random.Next(8)] = Flip(random, pool[random.Next(pool.Count)], new[] { 0, 3, 17, 30, 31, 32, 33, 60 }[random.Next(8)]);
+            }
+
             var verified = random.Next(3) > 0;
             optOuts.Add(new GeneratedOptOut(Guid.NewGuid(), kind, kind == OptOutKinds.Work ? null : Phrases[random.Next(Phrases.Length)], works,
                 verified, verified ? At(450) : null, random.Next(4) == 0 ? At(450) : null));
         }
 
         var posts = new List<GeneratedPost>();
-        for (var p = random.Next(1, 7); p > 0; p--)
+        for (var p = shape?.Posts ?? random.Next(1, 7); p > 0; p--)
         {
             var status = Bad() ? (PostStatus)random.Next(4) : PostStatus.Published;
             LabelDecision? label = status switch
@@ -135,9 +143,10 @@ public sealed class EligibilityHistory
                 texts.Add(string.Join(random.Next(2) == 0 ? " " : "  ", words));
             }
 
-            var pdq = RandomHash(random);
+            var mediaIndex = pool is null ? -1 : random.Next(pool.Count);
+            var pdq = pool is null ? RandomHash(random) : pool[mediaIndex];
             var workOptOuts = optOuts.Where(o => o.Kind == OptOutKinds.Work).ToList();
-            if (workOptOuts.Count > 0 && random.Next(3) == 0)
+            if (pool is null && workOptOuts.Count > 0 && random.Next(3) == 0)
             {
                 var work = workOptOuts[random.Next(workOptOuts.Count)];
                 pdq = Flip(random, work.Works[random.Next(8)], new[] { 0, 3, 17, 30, 31, 32, 33, 60 }[random.Next(8)]);
@@ -153,18 +162,19 @@ public sealed class EligibilityHistory
 
             var author = authors[random.Next(authors.Count)];
             posts.Add(new GeneratedPost(
-                new EligibilityCandidate(Guid.NewGuid(), Bad(0.2) ? Guid.NewGuid() : author.Id, status, label, At(400))
+                new EligibilityCandidate(Guid.NewGuid(), Bad(0.2) && pool is null ? Guid.NewGuid() : author.Id, status, label, At(400))
                 {
                     DeletedAt = Bad() ? At(450) : null,
                     Sensitive = Bad(),
                     AllowTraining = Bad() ? false : null,
                     OpenReports = Bad(0.5) ? random.Next(1, 3) : 0,
                     Texts = texts!,
-                    Pdq = Bad(0.2) ? null : PdqHash.Parse(Convert.ToHexString(pdq)),
+                    Pdq = Bad(0.2) && pool is null ? null : PdqHash.Parse(Convert.ToHexString(pdq)),
                     Signals = signals,
-                    MediaPresent = !Bad(0.5),
+                    MediaPresent = pool is not null || !Bad(0.5),
                 },
-                carried, pdq));
+                carried, pdq)
+            { MediaIndex = mediaIndex });
         }
 
         return new EligibilityHistory
@@ -215,7 +225,18 @@ public sealed record GeneratedAuthor(Guid Id, int BirthYear, DateTimeOffset? Sus
 public sealed record GeneratedOptOut(Guid Id, string Kind, string? Phrase, List<byte[]> Works, bool Verified, DateTimeOffset? VerifiedAt, DateTimeOffset? RemovedAt);
 
 /// <summary>A generated post and what the generator knows about it: the creator phrases its texts carry, its image's hash bytes.</summary>
-public sealed record GeneratedPost(EligibilityCandidate Candidate, HashSet<string> CarriedPhrases, byte[] PdqBytes);
+public sealed record GeneratedPost(EligibilityCandidate Candidate, HashSet<string> CarriedPhrases, byte[] PdqBytes)
+{
+    /// <summary>Which image of <see cref="HistoryShape.MediaPool"/> the post shows; -1 without a pool.</summary>
+    public int MediaIndex { get; init; } = -1;
+}
+
+/// <summary>
+/// A larger history for one database run: so many authors, posts and opt-outs, every post showing one of the stored
+/// images whose PDQ hashes are <see cref="MediaPool"/>, and the first terms version named so as not to clash with the
+/// one the database is seeded with.
+/// </summary>
+public sealed record HistoryShape(int Authors, int Posts, int OptOuts, IReadOnlyList<byte[]> MediaPool, string FirstTerms);
 
 /// <summary>
 /// The rules of issue 11 written out plainly, independently of <see cref="Eligibility"/>: replays each ledger in order,

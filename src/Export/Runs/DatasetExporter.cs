@@ -103,16 +103,17 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
             var post = candidate.Eligibility;
             var verdict = Eligibility.Decide(post, eligibility, purpose);
             // The file is looked for only when the post would go in: a missing file is the last rule.
-            if (verdict.Eligible && !media.Exists(candidate.Media.Sha256))
+            if (verdict.Eligible && !media.Exists(candidate.Media!.Sha256))
             {
                 verdict = Eligibility.Decide(post with { MediaPresent = false }, eligibility, purpose);
             }
 
             if (verdict.Eligible)
             {
-                var bytes = await media.ReadAllBytesAsync(candidate.Media.Sha256, cancellationToken);
+                var file = candidate.Media!;
+                var bytes = await media.ReadAllBytesAsync(file.Sha256, cancellationToken);
                 await writer.AddAsync(new DatasetRow(post.PostId, candidate.Prompt, candidate.Caption, bytes,
-                    $"{candidate.Media.Sha256}{Extension(candidate.Media.ContentType)}", candidate.Media.Width, candidate.Media.Height,
+                    $"{file.Sha256}{Extension(file.ContentType)}", file.Width, file.Height,
                     candidate.Label!.Decision.ToDatabase(), candidate.Label.Source.ToDatabase(), verdict.ConsentEventId!.Value,
                     candidate.PublishedAt!.Value), cancellationToken);
                 included++;

@@ -9,8 +9,8 @@ using Npgsql;
 
 namespace AiSocial.Export.Runs;
 
-/// <summary>A post read for export: what eligibility decides on, and what the row is made of if it goes in.</summary>
-internal sealed record ExportCandidate(EligibilityCandidate Eligibility, string Prompt, string? Caption, PostMedia Media, DateTimeOffset? PublishedAt,
+/// <summary>A post read for export: what eligibility decides on, and what the row is made of if it goes in (an erased post has no media).</summary>
+internal sealed record ExportCandidate(EligibilityCandidate Eligibility, string Prompt, string? Caption, PostMedia? Media, DateTimeOffset? PublishedAt,
     ModerationLabel? Label);
 
 /// <summary>
@@ -93,7 +93,7 @@ internal static class EligibilityReader
                    p.prompt, p.negative_prompt, p.caption, p.alt_text, g.revised_prompt, ocr.text,
                    m.sha256, m.content_type, m.width, m.height, m.pdq_hash, p.provenance::text, coalesce(r.open, 0)
             from ingest.posts p
-            join ingest.media m on m.sha256 = p.media_sha256
+            left join ingest.media m on m.sha256 = p.media_sha256
             left join ingest.generations g on g.id = p.generation_id
             left join lateral (
                 select s.detail ->> 'text' as text from moderation.signals s
@@ -123,9 +123,10 @@ internal static class EligibilityReader
                 Pdq = reader.IsDBNull(18) ? null : Pdq(reader.GetFieldValue<byte[]>(18)),
                 Signals = reader.IsDBNull(19) ? null : Signals(reader.GetString(19)),
                 OpenReports = reader.GetInt32(20),
+                MediaPresent = !reader.IsDBNull(14),
             };
             yield return new ExportCandidate(candidate, reader.IsDBNull(8) ? "" : reader.GetString(8), reader.IsDBNull(10) ? null : reader.GetString(10),
-                new PostMedia(reader.GetString(14), reader.GetString(15), reader.GetInt32(16), reader.GetInt32(17)),
+                reader.IsDBNull(14) ? null : new PostMedia(reader.GetString(14), reader.GetString(15), reader.GetInt32(16), reader.GetInt32(17)),
                 NullableTime(reader, 4), label);
         }
     }

@@ -50,6 +50,7 @@ public static class Extensions
         services.TryAddSingleton<PromptAudience>();
         services.TryAddSingleton<OutboxQueue>();
         services.TryAddSingleton<ConsentLedger>();
+        services.TryAddSingleton<TermsCatalog>();
         builder.AddGenerations();
 
         // Interactions, relationships, notifications and reports.

@@ -84,7 +84,7 @@ public sealed class TelemetryTests(TelemetryFixture console) : IClassFixture<Tel
         var author = await console.CreateAccountAsync();
         var moderator = await console.CreateAccountAsync(Roles.Moderator);
         _ = (await console.Get<ConsentLedger>().RecordAsync(new Actor(author.Id, author.Handle), author.Id,
-            new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), "test", default)).Value;
+            new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default)).Value;
         _ = (await console.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), "telemetry", "test", ConsentPurposes.AiTraining, default)).Value;
 
         await console.HoldEveryPostAsync();

@@ -25,10 +25,10 @@ public sealed class ConsentChangesTests(PlatformFixture platform) : IClassFixtur
 
         Assert.Equal(expected, await ExportedIdsAsync(scenario.Dataset));
 
-        await ledger.RecordAsync(new Actor(author.Id, author.Handle), author.Id, new ConsentChange(ConsentPurposes.AiTraining, false, "v1"), null, default);
+        await ledger.RecordAsync(new Actor(author.Id, author.Handle), author.Id, new ConsentChange(ConsentPurposes.AiTraining, false, "2026-11"), ConsentSource.Import, default);
         Assert.Empty(await ExportedIdsAsync(scenario.Dataset));
 
-        await ledger.RecordAsync(new Actor(author.Id, author.Handle), author.Id, new ConsentChange(ConsentPurposes.AiTraining, true, "v2"), null, default);
+        await ledger.RecordAsync(new Actor(author.Id, author.Handle), author.Id, new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default);
         Assert.Equal(expected, await ExportedIdsAsync(scenario.Dataset));
     }
 }

@@ -35,14 +35,14 @@ public sealed class ExportScenario
         var ledger = platform.Get<ConsentLedger>();
 
         var grant = (await ledger.RecordAsync(new Actor(consenting.Id, consenting.Handle), consenting.Id,
-            new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), "test", default)).Value;
+            new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default)).Value;
         await ledger.RecordAsync(new Actor(withdrawn.Id, withdrawn.Handle), withdrawn.Id,
-            new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), "test", default);
+            new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default);
         await ledger.RecordAsync(new Actor(withdrawn.Id, withdrawn.Handle), withdrawn.Id,
-            new ConsentChange(ConsentPurposes.AiTraining, false, "v1"), "test", default);
+            new ConsentChange(ConsentPurposes.AiTraining, false, "2026-11"), ConsentSource.Import, default);
         // Consent for another purpose says nothing about training.
         await ledger.RecordAsync(new Actor(neverAsked.Id, neverAsked.Handle), neverAsked.Id,
-            new ConsentChange(ConsentPurposes.AiInference, true, "v1"), "test", default);
+            new ConsentChange(ConsentPurposes.AiInference, true, "2026-11"), ConsentSource.Import, default);
 
         var consentingPublished = new List<Post>
         {

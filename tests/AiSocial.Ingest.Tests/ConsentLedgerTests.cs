@@ -15,9 +15,9 @@ public sealed class ConsentLedgerTests(PlatformFixture platform) : IClassFixture
         var account = await platform.CreateAccountAsync();
         var actor = new Actor(account.Id, account.Handle);
 
-        var granted = (await Ledger.RecordAsync(actor, account.Id, new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), "test", default)).Value;
-        var withdrawn = (await Ledger.RecordAsync(actor, account.Id, new ConsentChange(ConsentPurposes.AiTraining, false, "2026-11"), "test", default)).Value;
-        await Ledger.RecordAsync(actor, account.Id, new ConsentChange(ConsentPurposes.DataMining, true, "2026-11"), "test", default);
+        var granted = (await Ledger.RecordAsync(actor, account.Id, new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default)).Value;
+        var withdrawn = (await Ledger.RecordAsync(actor, account.Id, new ConsentChange(ConsentPurposes.AiTraining, false, "2026-11"), ConsentSource.Import, default)).Value;
+        await Ledger.RecordAsync(actor, account.Id, new ConsentChange(ConsentPurposes.DataMining, true, "2026-11"), ConsentSource.Import, default);
 
         var current = await Ledger.CurrentAsync(account.Id, default);
         Assert.Equal([(ConsentPurposes.AiTraining, false), (ConsentPurposes.DataMining, true)], current.Select(e => (e.Purpose, e.Granted)));
@@ -32,7 +32,7 @@ public sealed class ConsentLedgerTests(PlatformFixture platform) : IClassFixture
         var account = await platform.CreateAccountAsync();
 
         var recorded = (await Ledger.RecordAsync(new Actor(account.Id, account.Handle), account.Id,
-            new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), "api", default)).Value;
+            new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default)).Value;
 
         var entry = Assert.Single(await platform.Get<AuditLog>().ForSubjectAsync("account", account.Id.ToString(), default));
         Assert.Equal(("consent.grant", account.Id, account.Handle), (entry.Action, entry.ActorId, entry.Actor));
@@ -44,7 +44,7 @@ public sealed class ConsentLedgerTests(PlatformFixture platform) : IClassFixture
     {
         var account = await platform.CreateAccountAsync();
         var recorded = (await Ledger.RecordAsync(new Actor(account.Id, account.Handle), account.Id,
-            new ConsentChange(ConsentPurposes.AiTraining, true, "v1"), null, default)).Value;
+            new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default)).Value;
 
         await Assert.ThrowsAsync<PostgresException>(() => platform.ExecuteAsync("update ingest.consent_events set granted = false where id = $1", recorded.Id));
         await Assert.ThrowsAsync<PostgresException>(() => platform.ExecuteAsync("delete from ingest.consent_events where id = $1", recorded.Id));
@@ -56,7 +56,7 @@ public sealed class ConsentLedgerTests(PlatformFixture platform) : IClassFixture
     {
         var account = await platform.CreateAccountAsync();
 
-        var error = await Ledger.RecordAsync(new Actor(account.Id, account.Handle), account.Id, new ConsentChange("marketing", null, ""), null, default).AssertRefusedAsync();
+        var error = await Ledger.RecordAsync(new Actor(account.Id, account.Handle), account.Id, new ConsentChange("marketing", null, ""), ConsentSource.Import, default).AssertRefusedAsync();
 
         Assert.Equal(["granted", "purpose", "termsVersion"], error.Errors!.Keys.Order());
         Assert.Empty(await Ledger.HistoryAsync(account.Id, default));

@@ -78,7 +78,7 @@ public sealed class DemoSeed(
         if (!current.Any(e => e.Purpose == ConsentPurposes.AiTraining && e.Granted))
         {
             _ = (await consent.RecordAsync(new Actor(ids["demo_user"], "demo_user"), ids["demo_user"],
-                new ConsentChange(ConsentPurposes.AiTraining, true, TermsVersion), "seed", cancellationToken)).Value;
+                new ConsentChange(ConsentPurposes.AiTraining, true, TermsVersion), ConsentSource.Import, cancellationToken)).Value;
         }
 
         var seedActor = Actor.System("seed");

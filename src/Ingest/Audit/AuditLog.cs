@@ -18,7 +18,12 @@ public sealed record AuditEntry(long Id, DateTimeOffset OccurredAt, Guid? ActorI
 /// <summary>The append-only audit log. Writes join the caller's transaction so an action and its record commit together.</summary>
 public sealed class AuditLog(NpgsqlDataSource dataSource)
 {
-    public async Task AppendAsync(NpgsqlConnection connection, Actor actor, string action, string subjectType, string subjectId,
+    public Task AppendAsync(NpgsqlConnection connection, Actor actor, string action, string subjectType, string subjectId,
+        object? detail, CancellationToken cancellationToken) =>
+        InsertAsync(connection, actor, action, subjectType, subjectId, detail, cancellationToken);
+
+    /// <summary>The same, for code that runs on a caller's connection without the service (the consent ledger's erasure).</summary>
+    internal static async Task InsertAsync(NpgsqlConnection connection, Actor actor, string action, string subjectType, string subjectId,
         object? detail, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(

@@ -58,7 +58,7 @@ public sealed class EligibilityExportPropertyTests(PlatformFixture platform) : I
         var history = generated with
         {
             SnapshotAt = run.Manifest.SnapshotAt - shift,
-            Terms = [.. generated.Terms, new("2026-11", new DateTimeOffset(seeded, TimeSpan.Zero) - shift)],
+            Terms = [.. generated.Terms, EligibilityHistory.Published("2026-11", new DateTimeOffset(seeded, TimeSpan.Zero) - shift)],
         };
         var expected = new Dictionary<string, long>();
         var included = new Dictionary<string, long>();

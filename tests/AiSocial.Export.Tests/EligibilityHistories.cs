@@ -34,7 +34,7 @@ public sealed record EligibilityHistory
 
     public required DatasetPurpose Dataset { get; init; }
 
-    public required List<PublishedTerms> Terms { get; init; }
+    public required List<TermsVersion> Terms { get; init; }
 
     public required List<GeneratedAuthor> Authors { get; init; }
 
@@ -57,14 +57,14 @@ public sealed record EligibilityHistory
         var noise = new[] { 0.03, 0.1, 0.4 }[random.Next(3)];
         bool Bad(double scale = 1) => random.NextDouble() < noise * scale;
 
-        var terms = new List<PublishedTerms> { new(shape?.FirstTerms ?? "2026-11", start) };
+        var terms = new List<TermsVersion> { Published(shape?.FirstTerms ?? "2026-11", start) };
         for (var i = random.Next(0, 3); i > 0; i--)
         {
             // Effective dates are unique (as in ingest.terms_versions).
             var effective = At(450).AddSeconds(1);
             if (terms.All(t => t.EffectiveAt != effective))
             {
-                terms.Add(new PublishedTerms($"terms-{terms.Count}", effective));
+                terms.Add(Published($"terms-{terms.Count}", effective));
             }
         }
 
@@ -187,6 +187,8 @@ public sealed record EligibilityHistory
             Posts = posts.Where(p => p.Candidate.CreatedAt <= snapshotAt).ToList(),
         };
     }
+
+    public static TermsVersion Published(string version, DateTimeOffset effectiveAt) => new(version, effectiveAt, "terms", effectiveAt);
 
     /// <summary>How people write a name: its case, spacing and diacritics vary, punctuation may cling to it.</summary>
     private static string Variant(Random random, string phrase)
@@ -318,7 +320,7 @@ public static class Oracle
             var inEffect = history.Terms.Where(t => t.EffectiveAt <= at).OrderBy(t => t.EffectiveAt).ToList();
             var acceptedIndex = inEffect.FindIndex(t => t.Version == inForce.TermsVersion);
             var acceptedPublished = history.Terms.Any(t => t.Version == inForce.TermsVersion);
-            PublishedTerms? next = !acceptedPublished ? inEffect.FirstOrDefault()
+            TermsVersion? next = !acceptedPublished ? inEffect.FirstOrDefault()
                 : acceptedIndex < 0 ? null // accepted terms not yet in effect: nothing newer is either
                 : acceptedIndex + 1 < inEffect.Count ? inEffect[acceptedIndex + 1] : null;
             if (next is not null && post.CreatedAt >= next.EffectiveAt)

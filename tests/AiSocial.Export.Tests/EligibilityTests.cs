@@ -18,7 +18,9 @@ public sealed class EligibilityTests
     private static readonly DatasetPurpose Generative = new(ConsentPurposes.AiGenerativeTraining);
     private static readonly PdqHash Work = PdqHash.Parse(new string('a', 64));
 
-    private static readonly PublishedTerms[] Terms = [new("2026-11", Terms1), new("2027-03", Terms2)];
+    private static readonly TermsVersion[] Terms = [Published("2026-11", Terms1), Published("2027-03", Terms2)];
+
+    private static TermsVersion Published(string version, DateTimeOffset effectiveAt) => new(version, effectiveAt, "terms", effectiveAt);
 
     private static EligibilityCandidate Post(Func<EligibilityCandidate, EligibilityCandidate>? change = null)
     {

@@ -89,6 +89,7 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         }
 
         var ledgerHead = await TrainingCandidates.LedgerHeadAsync(connection, cancellationToken);
+        var ledgerHeadHash = await ConsentLedger.HeadHashAsync(connection, cancellationToken);
         var total = await TrainingCandidates.CountAsync(connection, cancellationToken);
         var labels = await LabelStore.LatestAsync(connection, cancellationToken);
         var policyVersion = await PolicyStore.ActiveLabelAsync(connection, cancellationToken);
@@ -134,7 +135,7 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         progress?.Report(new ExportProgress(done, Math.Max(total, done), included));
 
         var manifest = new ExportManifest(dataset.Name, runId, dataset.Purpose, snapshotAt, ledgerHead, policyVersion,
-            included, excluded, files, DateTimeOffset.UtcNow, actor.Name);
+            included, excluded, files, DateTimeOffset.UtcNow, actor.Name, ledgerHeadHash);
         await using (var stream = File.Create(Path.Combine(staging, ExportManifest.FileName)))
         {
             await JsonSerializer.SerializeAsync(stream, manifest, ExportManifest.Json, cancellationToken);
@@ -183,7 +184,7 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         }
 
         await audit.AppendAsync(connection, actor, "export.run", "dataset", dataset.Name,
-            new { runId, output, manifest.RowsIncluded, manifest.Excluded, manifest.ConsentLedgerHead, files = manifest.Files.Count },
+            new { runId, output, manifest.RowsIncluded, manifest.Excluded, manifest.ConsentLedgerHead, manifest.ConsentLedgerHeadHash, files = manifest.Files.Count },
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }

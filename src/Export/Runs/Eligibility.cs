@@ -39,9 +39,6 @@ public static class ExclusionReasons
 /// <summary>One event of an author's consent ledger (<c>ingest.consent_events</c>), as eligibility reads it.</summary>
 public sealed record ConsentRecord(long Id, string Purpose, bool Granted, string TermsVersion, DateTimeOffset OccurredAt);
 
-/// <summary>A terms version the platform published (<c>ingest.terms_versions</c>), and when it took effect.</summary>
-public sealed record PublishedTerms(string Version, DateTimeOffset EffectiveAt);
-
 /// <summary>What a dataset is for: the CAWG purpose its authors must consent to, and whether posts marked sensitive may go in.</summary>
 public sealed record DatasetPurpose(string Purpose, bool AllowSensitive = false);
 
@@ -96,7 +93,7 @@ public sealed record EligibilityCandidate(Guid PostId, Guid AuthorId, PostStatus
 /// <summary>Everything eligibility reads besides the post, as of one moment.</summary>
 public sealed class EligibilitySnapshot
 {
-    public EligibilitySnapshot(DateTimeOffset at, IReadOnlyList<PublishedTerms> terms, IEnumerable<AuthorStanding> authors, IEnumerable<OptOutRule> optOuts)
+    public EligibilitySnapshot(DateTimeOffset at, IReadOnlyList<TermsVersion> terms, IEnumerable<AuthorStanding> authors, IEnumerable<OptOutRule> optOuts)
     {
         At = at;
         Terms = terms;
@@ -110,7 +107,8 @@ public sealed class EligibilitySnapshot
 
     public DateTimeOffset At { get; }
 
-    public IReadOnlyList<PublishedTerms> Terms { get; }
+    /// <summary>The published terms versions (<c>ingest.terms_versions</c>).</summary>
+    public IReadOnlyList<TermsVersion> Terms { get; }
 
     public IReadOnlyDictionary<Guid, AuthorStanding> Authors { get; }
 
@@ -182,20 +180,18 @@ public static class Eligibility
             return Verdict.Excluded(ExclusionReasons.OpenReports);
         }
 
-        var consent = InForce(author.Consent, dataset.Purpose, snapshot.At);
-        if (consent is null)
+        // The ledger's own rule (ConsentCoverage): the event in force decides, and a grant stands only for what its terms covered.
+        var inForce = InForce(author.Consent, dataset.Purpose, snapshot.At);
+        var coverage = ConsentCoverage.Decide(inForce is null ? null : new CoveringConsent(inForce.Id, inForce.Granted, inForce.TermsVersion, inForce.OccurredAt),
+            snapshot.Terms, post.CreatedAt, snapshot.At);
+        if (coverage.State != CoverageState.Covered)
         {
-            return Verdict.Excluded(ExclusionReasons.ConsentMissing);
-        }
-
-        if (!consent.Granted)
-        {
-            return Verdict.Excluded(ExclusionReasons.ConsentWithdrawn);
-        }
-
-        if (ReplacedAt(consent.TermsVersion, snapshot.Terms, snapshot.At) <= post.CreatedAt)
-        {
-            return Verdict.Excluded(ExclusionReasons.TermsNotAccepted);
+            return Verdict.Excluded(coverage.State switch
+            {
+                CoverageState.Missing => ExclusionReasons.ConsentMissing,
+                CoverageState.Withdrawn => ExclusionReasons.ConsentWithdrawn,
+                _ => ExclusionReasons.TermsNotAccepted,
+            });
         }
 
         // A post can narrow its author's consent, never widen it (posts.allow_training is null or false).
@@ -223,23 +219,12 @@ public static class Eligibility
             }
         }
 
-        return post.MediaPresent ? Verdict.Covered(consent.Id) : Verdict.Excluded(ExclusionReasons.MediaMissing);
+        return post.MediaPresent ? Verdict.Covered(coverage.EventId!.Value) : Verdict.Excluded(ExclusionReasons.MediaMissing);
     }
 
     /// <summary>The event in force for <paramref name="purpose"/> at <paramref name="asOf"/>: the newest in ledger order that had occurred by then.</summary>
     public static ConsentRecord? InForce(IEnumerable<ConsentRecord> events, string purpose, DateTimeOffset asOf) =>
         events.Where(e => e.Purpose == purpose && e.OccurredAt <= asOf).MaxBy(e => e.Id);
-
-    /// <summary>
-    /// When the terms a grant was given under were replaced: the next published version after it that took effect by
-    /// <paramref name="asOf"/>. A grant covers only posts made before then. A version never published (events from
-    /// before terms were stored) counts as older than every published one.
-    /// </summary>
-    public static DateTimeOffset? ReplacedAt(string version, IReadOnlyList<PublishedTerms> terms, DateTimeOffset asOf)
-    {
-        var since = terms.FirstOrDefault(t => t.Version == version)?.EffectiveAt ?? DateTimeOffset.MinValue;
-        return terms.Where(t => t.EffectiveAt > since && t.EffectiveAt <= asOf).MinBy(t => t.EffectiveAt)?.EffectiveAt;
-    }
 
     /// <summary>Only a birth year is known: until the year in which the person turns 19 they may still be 17.</summary>
     public static bool MayBeMinor(int birthYear, DateTimeOffset at) => at.UtcDateTime.Year - birthYear <= AdultAge;

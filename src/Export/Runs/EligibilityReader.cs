@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Creators;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Posts;
@@ -24,15 +25,7 @@ internal static class EligibilityReader
     public static async Task<EligibilitySnapshot> SnapshotAsync(NpgsqlConnection connection, DateTimeOffset at, string purpose,
         CancellationToken cancellationToken)
     {
-        var terms = new List<PublishedTerms>();
-        await using (var command = new NpgsqlCommand("select version, effective_at from ingest.terms_versions", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                terms.Add(new PublishedTerms(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
-            }
-        }
+        var terms = await TermsCatalog.ListAsync(connection, cancellationToken);
 
         // Only the event in force can decide, so only it is read: the newest (ledger order) for the purpose by the snapshot.
         var consent = new Dictionary<Guid, ConsentRecord>();

@@ -56,6 +56,7 @@ public static class Extensions
         api.MapPostsApi();
         api.MapTimelinesApi();
         api.MapConsentApi();
+        api.MapOptOutsApi();
         api.MapGenerationsApi();
         api.MapInteractionsApi();
         api.MapRelationshipsApi();

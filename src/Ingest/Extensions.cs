@@ -2,6 +2,7 @@ using System.Reflection;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
+using AiSocial.Ingest.Creators;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Events;
 using AiSocial.Ingest.Generations;
@@ -51,6 +52,7 @@ public static class Extensions
         services.TryAddSingleton<OutboxQueue>();
         services.TryAddSingleton<ConsentLedger>();
         services.TryAddSingleton<TermsCatalog>();
+        services.TryAddSingleton<CreatorOptOuts>();
         builder.AddGenerations();
 
         // Interactions, relationships, notifications and reports.

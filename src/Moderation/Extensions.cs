@@ -42,6 +42,7 @@ public static class Extensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, OcrCheck>());
         services.TryAddSingleton<MinorSafetyTerms>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, MinorSafetyCheck>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostCheck, CreatorRightsCheck>());
         services.TryAddSingleton<ImageReveals>();
         services.TryAddSingleton<CalibrationReports>();
         builder.AddOpenAiModeration();
@@ -58,12 +59,13 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>The prompt gate and its checks, in the order they run: the blocklist, then the in-house text classifier.</summary>
+    /// <summary>The prompt gate and its checks, in the order they run: creators' opt-outs, the blocklist, then the in-house text classifier.</summary>
     private static void AddPromptGate(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<PromptGateOptions>().BindConfiguration(PromptGateOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<PromptBlocklist>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, CreatorOptOutPromptCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, BlocklistPromptCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPromptCheck, TextClassifierPromptCheck>());
         services.TryAddSingleton(provider => new PromptGate(provider.GetServices<IPromptCheck>()));

@@ -25,11 +25,15 @@ public sealed record NewGeneration(
 /// <summary>
 /// An image the server generated. <c>generator</c> is <c>openai</c> or <c>offline-renderer</c> (the offline renderer
 /// draws shapes from the prompt and seed; it is no model). <c>parameters</c> says what the generator ran with, for
-/// example whether it applied the seed.
+/// example whether it applied the seed. <c>warnings</c> (on the answer to <c>POST</c> only, when there are any) says what
+/// the prompt gate changed: a creator's name cut out of the prompt, which is then the prompt stored and generated from.
 /// </summary>
 public sealed record ImageGenerationResponse(
     Guid Id, string ImageUrl, string Prompt, string? NegativePrompt, string Generator, string Model, string Size, long Seed,
-    JsonElement Parameters, string? RevisedPrompt, int Width, int Height, DateTimeOffset CreatedAt);
+    JsonElement Parameters, string? RevisedPrompt, int Width, int Height, DateTimeOffset CreatedAt)
+{
+    public IReadOnlyList<PromptWarning>? Warnings { get; init; }
+}
 
 /// <summary>Generating images from prompts: the prompt gate first, then the account's quota, the generator, storage and the record.</summary>
 public static class GenerationsApi
@@ -39,7 +43,8 @@ public static class GenerationsApi
         var group = api.MapGroup("/generations").WithTags("Generations").RequireAuthorization();
         group.MapPost("", Create)
             .WithDescription("Generates an image from a prompt. The prompt (and negative prompt) pass the prompt gate first; a refusal is a 422 " +
-                             "'prompt_refused' naming the check, rule and matched term; a configured outside check (Content Safety) that cannot " +
+                             "'prompt_refused' naming the check, rule and matched term; a verified creator opt-out set to 'strip' instead cuts the " +
+                             "name out, generates from what is left and says so in 'warnings'; a configured outside check (Content Safety) that cannot " +
                              "answer is a 503 'prompt-check-unavailable' with Retry-After. Counted against a daily quota (429 with Retry-After); " +
                              "a generator that refuses, fails, is busy or times out stores and counts nothing.");
         group.MapGet("/{id:guid}", Get).WithDescription("A generation, to the account that made it (404 to anyone else).");
@@ -57,12 +62,15 @@ public static class GenerationsApi
 
         var request = checkedRequest.Value;
         var accountId = user.AccountId();
-        if (await gate.CheckAsync(new PromptSubject(accountId, request.Prompt, request.NegativePrompt), cancellationToken) is { } refused)
+        var gated = await gate.CheckAsync(new PromptSubject(accountId, request.Prompt, request.NegativePrompt), cancellationToken);
+        if (gated.Refusal is { } refused)
         {
             // A configured prompt check that could not run refuses with a 503 to retry, never lets the prompt through.
             return refused.Problem.Status == StatusCodes.Status422UnprocessableEntity ? new UnprocessableProblem(refused) : new UpstreamProblem(refused);
         }
 
+        // What the gate let through is what is generated and stored: a name it cut out is gone from both.
+        request = request with { Prompt = gated.Subject.Prompt, NegativePrompt = gated.Subject.NegativePrompt };
         var generated = await generations.GenerateAsync(accountId, request, cancellationToken);
         if (generated.Refusal is { } refusal)
         {
@@ -76,7 +84,8 @@ public static class GenerationsApi
         }
 
         var generation = generated.Value;
-        return TypedResults.Created($"/api/v1/generations/{generation.Id}", generation.ToResponse());
+        return TypedResults.Created($"/api/v1/generations/{generation.Id}",
+            generation.ToResponse() with { Warnings = gated.Warnings.Count > 0 ? gated.Warnings : null });
     }
 
     private static async Task<Results<Ok<ImageGenerationResponse>, NotFoundProblem>> Get(Guid id, ClaimsPrincipal user, ImageGenerations generations,

@@ -28,7 +28,17 @@ public sealed class CheckSubject : IDisposable
 
     public static CheckSubject ForPost(Post post, byte[] imageBytes) =>
         new(post.UploadSha256, imageBytes,
-            [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? ""), new SubjectText(AltTextField, post.AltText ?? "")]);
+            [new SubjectText("prompt", post.Prompt), new SubjectText("caption", post.Caption ?? ""), new SubjectText(AltTextField, post.AltText ?? "")])
+        {
+            PostId = post.Id,
+            AuthorId = post.Author.Id,
+        };
+
+    /// <summary>The post being checked; null when a file is checked on its own (<c>aisocial models check</c>).</summary>
+    public Guid? PostId { get; init; }
+
+    /// <summary>The post's author, for checks that treat a person's own content differently (a creator's own opt-outs).</summary>
+    public Guid? AuthorId { get; init; }
 
     /// <summary>The field name of a post's alt text: written for people who cannot see the image, and read by text checks like the rest.</summary>
     public const string AltTextField = "altText";

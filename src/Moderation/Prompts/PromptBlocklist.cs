@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Text;
 using AiSocial.Problems;
 using Npgsql;
 
@@ -156,36 +156,10 @@ public sealed partial class PromptBlocklist(NpgsqlDataSource dataSource, AuditLo
 
     /// <summary>
     /// Lower case, without diacritics (compatibility decomposition, combining marks dropped), every run of characters
-    /// that are not letters or digits made one space, trimmed: "  Crème-BRÛLÉE!! " becomes "creme brulee".
+    /// that are not letters or digits made one space, trimmed: "  Crème-BRÛLÉE!! " becomes "creme brulee". Shared with
+    /// creators' opt-outs (<see cref="WordText"/>), which also transliterate.
     /// </summary>
-    internal static string Normalize(string text)
-    {
-        var normalized = new StringBuilder(text.Length);
-        var pendingSpace = false;
-        foreach (var rune in text.Normalize(NormalizationForm.FormKD).EnumerateRunes())
-        {
-            if (Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
-            {
-                continue;
-            }
-
-            if (!Rune.IsLetterOrDigit(rune))
-            {
-                pendingSpace = normalized.Length > 0;
-                continue;
-            }
-
-            if (pendingSpace)
-            {
-                normalized.Append(' ');
-                pendingSpace = false;
-            }
-
-            normalized.Append(Rune.ToLowerInvariant(rune).ToString());
-        }
-
-        return normalized.ToString();
-    }
+    internal static string Normalize(string text) => WordText.Normalize(text);
 
     private static BlocklistEntry Read(NpgsqlDataReader reader) =>
         new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4));

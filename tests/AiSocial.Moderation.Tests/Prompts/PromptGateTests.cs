@@ -41,13 +41,13 @@ public sealed class PromptGateTests(PromptGatePlatform platform) : IClassFixture
     public async Task The_text_classifier_refuses_prompts_only_while_a_version_is_active_naming_category_score_and_version()
     {
         var registry = platform.Get<TextModelRegistry>();
-        Assert.Null(await Gate.CheckAsync(Prompt(UnsafeText), default));
+        Assert.Null((await Gate.CheckAsync(Prompt(UnsafeText), default)).Refusal);
 
         var trained = (await registry.TrainAsync(platform.MlEngineer, default)).Value;
-        Assert.Null(await Gate.CheckAsync(Prompt(UnsafeText), default)); // a shadow version is never acted on
+        Assert.Null((await Gate.CheckAsync(Prompt(UnsafeText), default)).Refusal); // a shadow version is never acted on
 
         (await registry.PromoteAsync(platform.MlEngineer, trained.Version, default)).Value.ToString();
-        var refusal = await Gate.CheckAsync(Prompt(UnsafeText), default);
+        var refusal = (await Gate.CheckAsync(Prompt(UnsafeText), default)).Refusal;
         Assert.NotNull(refusal);
         Assert.Equal("prompt_refused", refusal.Problem.Code);
         var why = refusal.Extensions!;
@@ -56,17 +56,17 @@ public sealed class PromptGateTests(PromptGatePlatform platform) : IClassFixture
         Assert.InRange(Convert.ToDouble(why["score"]), 0.5, 1.0);
         Assert.Contains(trained.Label, refusal.Detail);
 
-        Assert.Null(await Gate.CheckAsync(Prompt(SafeText), default));
-        var negative = await Gate.CheckAsync(Prompt(SafeText, UnsafeText), default);
+        Assert.Null((await Gate.CheckAsync(Prompt(SafeText), default)).Refusal);
+        var negative = (await Gate.CheckAsync(Prompt(SafeText, UnsafeText), default)).Refusal;
         Assert.Equal("negativePrompt", negative?.Extensions?["field"]);
 
         // The blocklist runs first: a prompt both would refuse is refused by the blocklist, which names its term.
         (await platform.Get<PromptBlocklist>().AddAsync(Actor.System("test"), "gore", "violence", default)).Value.ToString();
-        var both = await Gate.CheckAsync(Prompt(UnsafeText), default);
+        var both = (await Gate.CheckAsync(Prompt(UnsafeText), default)).Refusal;
         Assert.Equal(("blocklist", "violence", "gore"), (both?.Extensions?["check"], both?.Extensions?["rule"], both?.Extensions?["term"]));
 
         (await registry.RetireAsync(platform.MlEngineer, trained.Version, "test", default)).Value.ToString();
-        Assert.Null(await Gate.CheckAsync(Prompt("photo of a robot covered in blood"), default));
+        Assert.Null((await Gate.CheckAsync(Prompt("photo of a robot covered in blood"), default)).Refusal);
     }
 
     [Theory]

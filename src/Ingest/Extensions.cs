@@ -38,6 +38,7 @@ public static class Extensions
         services.TryAddSingleton<AccessTokens>();
         services.AddOptions<SignInThrottleOptions>().BindConfiguration(SignInThrottleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<SignIns>();
+        services.TryAddSingleton<AccountErasure>();
         services.TryAddSingleton<StaffSessions>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<ImageInspector>();

@@ -34,5 +34,6 @@ public static class IngestProblems
     public static readonly Problem ReportOpen = new("report-open", 409, "You already have an open report of this.");
     public static readonly Problem OptOutExists = new("creator-optout-exists", 409, "You already have this opt-out.");
     public static readonly Problem WorkUnmatchable = new("work-unmatchable", 422, "The image has too little structure to recognise copies of it.");
+    public static readonly Problem PasswordIncorrect = new("password-incorrect", 403, "The password is wrong.");
     public static readonly Problem CursorExpired = new("cursor-expired", 409, "The ranking this cursor pages through has been replaced; start again.");
 }

@@ -19,9 +19,9 @@ public static class SocialTestPeople
     }
 
     /// <summary>A post by <paramref name="author"/> that passed moderation, as the scanner and reviewers publish posts.</summary>
-    public static async Task<Guid> PublishedPostAsync(this FeedFixture feed, Person author, Guid? remixOf = null)
+    public static async Task<Guid> PublishedPostAsync(this FeedFixture feed, Person author, Guid? remixOf = null, byte[]? image = null)
     {
-        var post = await feed.SubmitPostAsync(author.Id);
+        var post = await feed.SubmitPostAsync(author.Id, image);
         if (remixOf is { } original)
         {
             await feed.ExecuteAsync("update ingest.posts set remix_of = $1 where id = $2", original, post.Id);

@@ -6,6 +6,7 @@ using AiSocial.Ingest.Social;
 using AiSocial.Problems;
 using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace AiSocial.Feed.Apis;
 
@@ -32,6 +33,9 @@ public sealed record SessionResponse(string Token, DateTimeOffset ExpiresAt);
 public sealed record ProfileResponse(string Handle, string DisplayName, DateTimeOffset JoinedAt, long FollowerCount, long FollowingCount, long PostCount,
     bool? Following = null, bool? FollowedBy = null, bool? Blocking = null, bool? Muting = null);
 
+/// <summary>The password again, so a token alone (left signed in, or stolen) cannot erase an account.</summary>
+public sealed record EraseAccountRequest([Required(ErrorMessage = "Enter your password to erase your account.")] string? Password);
+
 public sealed record MeResponse(Guid Id, string Handle, string DisplayName, int BirthYear, IReadOnlyList<string> Roles, DateTimeOffset JoinedAt);
 
 /// <summary>Sign-up, sign-in (bearer tokens), sign-out and profiles.</summary>
@@ -45,6 +49,8 @@ public static class AccountsApi
         group.MapPost("/sessions", SignIn);
         group.MapDelete("/sessions/current", SignOut).RequireAuthorization();
         group.MapGet("/me", GetMe).RequireAuthorization();
+        group.MapDelete("/me", EraseMe).RequireAuthorization()
+            .WithDescription("Erases the account (GDPR Art. 17) after the password is entered again: personal data deleted, posts tombstoned, consent ended.");
         return group;
     }
 
@@ -101,6 +107,23 @@ public static class AccountsApi
 
         return TypedResults.Ok(new ProfileResponse(profile.Handle, profile.DisplayName, profile.JoinedAt, profile.FollowerCount, profile.FollowingCount,
             profile.PostCount, profile.Viewer?.Following, profile.Viewer?.FollowedBy, profile.Viewer?.Blocking, profile.Viewer?.Muting));
+    }
+
+    private static async Task<Results<NoContent, BadRequestProblem, ForbiddenProblem, TooManyRequestsProblem>> EraseMe(
+        [FromBody] EraseAccountRequest request, ClaimsPrincipal user, HttpContext http, AccountErasure erasure, CancellationToken cancellationToken)
+    {
+        var erased = await erasure.EraseAsync(user.AccountId(), request.Password, http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        if (erased.Refusal is { } refusal)
+        {
+            return refusal.Problem.Status switch
+            {
+                StatusCodes.Status429TooManyRequests => new TooManyRequestsProblem(refusal),
+                StatusCodes.Status403Forbidden => new ForbiddenProblem(refusal),
+                _ => new BadRequestProblem(refusal),
+            };
+        }
+
+        return TypedResults.NoContent();
     }
 
     private static async Task<Ok<MeResponse>> GetMe(ClaimsPrincipal user, AccountRegistry accounts, CancellationToken cancellationToken)

@@ -9,11 +9,16 @@ using Microsoft.Net.Http.Headers;
 namespace AiSocial.Feed.Apis;
 
 /// <summary>
-/// Images by SHA-256, and their 512 px WebP thumbnails. Published media is public and cached forever (content never
-/// changes; a conditional GET with the ETag gets 304); unpublished is the author's only.
+/// Images by SHA-256, and their 512 px WebP thumbnails; unpublished media is the author's only. The stored original
+/// never changes, but what is served carries XMP that says it is AI-made (<c>Iptc4xmpExt:DigitalSourceType</c>) and
+/// whether it may be used for AI training (<c>plus:DataMining</c>: DMI-ALLOWED only while everyone it is shown for
+/// consents to <c>cawg.ai_training</c>, else DMI-PROHIBITED-AIMLTRAINING), with a TDMRep <c>tdm-reservation</c>
+/// header to match (1 reserves the rights, 0 does not).
 /// </summary>
 public static class MediaApi
 {
+    public const string TdmReservationHeader = "tdm-reservation";
+
     public static RouteGroupBuilder MapMediaApi(this IEndpointRouteBuilder endpoints)
     {
         var media = endpoints.MapGroup("/media").WithTags("Media");
@@ -24,8 +29,8 @@ public static class MediaApi
         return media;
     }
 
-    private static async Task<Results<FileStreamHttpResult, NotFoundProblem>> GetMedia(string sha256, ClaimsPrincipal user, HttpResponse response,
-        MediaAccess access, MediaStore store, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, NotFoundProblem>> GetMedia(string sha256, ClaimsPrincipal user,
+        HttpContext http, MediaAccess access, MediaStore store, CancellationToken cancellationToken)
     {
         Guid? viewer = user.Identity?.IsAuthenticated == true ? user.AccountId() : null;
         var (media, visibility) = await access.ResolveAsync(sha256, viewer, cancellationToken);
@@ -34,13 +39,12 @@ public static class MediaApi
             return new NotFoundProblem(CommonProblems.NotFound, "No published image has that hash.");
         }
 
-        SetCaching(response, visibility);
-        return TypedResults.File(store.OpenRead(media.Sha256), media.ContentType, entityTag: new EntityTagHeaderValue($"\"{media.Sha256}\""),
-            enableRangeProcessing: true);
+        return await ServeAsync(http, access, media.Sha256, visibility, "", media.ContentType,
+            () => store.ReadAllBytesAsync(media.Sha256, cancellationToken), cancellationToken);
     }
 
-    private static async Task<Results<FileStreamHttpResult, NotFoundProblem>> GetThumbnail(string sha256, ClaimsPrincipal user, HttpResponse response,
-        MediaAccess access, MediaStore store, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, NotFoundProblem>> GetThumbnail(string sha256, ClaimsPrincipal user,
+        HttpContext http, MediaAccess access, MediaStore store, CancellationToken cancellationToken)
     {
         Guid? viewer = user.Identity?.IsAuthenticated == true ? user.AccountId() : null;
         var (media, visibility) = await access.ResolveAsync(sha256, viewer, cancellationToken);
@@ -49,13 +53,44 @@ public static class MediaApi
             return new NotFoundProblem(CommonProblems.NotFound, "No published image has that hash.");
         }
 
-        SetCaching(response, visibility);
-        return TypedResults.File(thumbnail, "image/webp", entityTag: new EntityTagHeaderValue($"\"{media.Sha256}.thumb\""));
+        return await ServeAsync(http, access, media.Sha256, visibility, ".thumb", "image/webp", async () =>
+        {
+            await using (thumbnail)
+            {
+                using var bytes = new MemoryStream();
+                await thumbnail.CopyToAsync(bytes, cancellationToken);
+                return bytes.ToArray();
+            }
+        }, cancellationToken);
     }
 
-    private static void SetCaching(HttpResponse response, MediaVisibility visibility)
+    /// <summary>
+    /// The stored bytes with the served XMP put in, or 304 when the client already has them. The ETag names the image
+    /// and the consent it was served under, so it changes when the author withdraws (or grants). The URL does not
+    /// change, so caches must not keep a response on their own: public media is <c>no-cache</c> (stored, but checked
+    /// with the server on every use, which answers 304 until the consent changes) rather than immutable, so a
+    /// withdrawal reaches every cache at its next use.
+    /// </summary>
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, NotFoundProblem>> ServeAsync(HttpContext http, MediaAccess access,
+        string sha256, MediaVisibility visibility, string variant, string contentType, Func<Task<byte[]>> readStored, CancellationToken cancellationToken)
     {
-        response.Headers.CacheControl = visibility == MediaVisibility.Public ? "public, max-age=31536000, immutable" : "private, no-store";
+        var allowed = await access.TrainingAllowedAsync(sha256, cancellationToken);
+        var entityTag = new EntityTagHeaderValue($"\"{sha256}{variant}.{(allowed ? "dmi-allowed" : "dmi-prohibited")}\"");
+        var response = http.Response;
+        response.Headers.CacheControl = visibility == MediaVisibility.Public ? "public, no-cache" : "private, no-store";
         response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers[TdmReservationHeader] = allowed ? "0" : "1";
+        if (http.Request.GetTypedHeaders().IfNoneMatch is { Count: > 0 } ifNoneMatch
+            && ifNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(entityTag, useStrongComparison: false)))
+        {
+            // Answered before the file is read: revalidating a cached image costs one query.
+            response.Headers.ETag = entityTag.ToString();
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var stored = await readStored();
+        var dataMining = allowed ? XmpEmbedding.DataMiningAllowed : XmpEmbedding.DataMiningProhibitedAiTraining;
+        var served = XmpEmbedding.Replace(stored, XmpEmbedding.ServedPacket(stored, dataMining));
+        return TypedResults.File(served, contentType, entityTag: entityTag, enableRangeProcessing: true);
     }
 }

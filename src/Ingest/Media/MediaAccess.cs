@@ -73,6 +73,32 @@ public sealed class MediaAccess(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? new PostMedia(sha256, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)) : null;
     }
 
+    /// <summary>
+    /// Whether the image is served as allowed for AI training (<c>plus:DataMining</c> DMI-ALLOWED): only when everyone
+    /// it is shown for consents now, that is every live post showing it allows training and its author's latest answer
+    /// for <c>cawg.ai_training</c> is a grant, and so is the latest answer of anyone who generated it. No answer, a
+    /// withdrawal or a post that opted out prohibits.
+    /// </summary>
+    public async Task<bool> TrainingAllowedAsync(string sha256, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            with shown as (
+                select p.author_id as account_id, coalesce(p.allow_training, true) as allowed
+                from ingest.posts p where p.media_sha256 = $1 and p.deleted_at is null
+                union all
+                select g.account_id, true from ingest.generations g where g.media_sha256 = $1
+            )
+            select coalesce(bool_and(s.allowed and coalesce((
+                select e.granted from ingest.consent_events e
+                where e.account_id = s.account_id and e.purpose = 'cawg.ai_training'
+                order by e.id desc limit 1), false)), false)
+            from shown s
+            """);
+        command.Parameters.Add(new() { Value = sha256 });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The stored facts about an image, for staff who may see any of it.</summary>
     public async Task<PostMedia?> FindAsync(string sha256, CancellationToken cancellationToken)
     {

@@ -163,23 +163,37 @@ public sealed class PostEditor(NpgsqlDataSource dataSource, PostStore posts)
             return postId;
         }
 
-        if (found.Source is { } remixed)
-        {
-            await PostLineage.CountRemixesAsync(connection, remixed, -1, cancellationToken);
-        }
-
-        await using (var command = new NpgsqlCommand(
-            """
-            with untagged as (delete from ingest.post_tags where post_id = $1)
-            update ingest.posts set deleted_at = now() where id = $1
-            """, connection))
-        {
-            command.Parameters.Add(new() { Value = postId });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        await TombstoneAsync(connection, authorId, postId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return postId;
+    }
+
+    /// <summary>
+    /// Makes the author's live posts (one, or all of them when <paramref name="postId"/> is null) tombstones, on the
+    /// caller's transaction: out of their sources' remix counts and the tag timeline, and marked deleted, which takes
+    /// them out of every timeline and endpoint. The posts it tombstoned.
+    /// </summary>
+    internal static async Task<int> TombstoneAsync(NpgsqlConnection connection, Guid authorId, Guid? postId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            with gone as (
+                select id, remix_of from ingest.posts
+                where author_id = $1 and ($2::uuid is null or id = $2) and deleted_at is null
+                for update
+            ), uncounted as (
+                insert into ingest.post_counters (post_id, remix_count)
+                select remix_of, 0 from gone where remix_of is not null group by remix_of
+                on conflict (post_id) do update set remix_count = greatest(ingest.post_counters.remix_count
+                    - (select count(*) from gone where gone.remix_of = excluded.post_id), 0)
+            ), untagged as (
+                delete from ingest.post_tags where post_id in (select id from gone)
+            )
+            update ingest.posts set deleted_at = now() where id in (select id from gone)
+            """, connection);
+        command.Parameters.Add(new() { Value = authorId });
+        command.Parameters.Add(new() { Value = (object?)postId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static Refusal NotYours(Guid postId) =>

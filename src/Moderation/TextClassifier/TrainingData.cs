@@ -80,6 +80,8 @@ internal static class TrainingData
             select p.id, p.prompt, p.caption, ocr.text, l.decision, l.id, l.created_at
             from latest l
             join ingest.posts p on p.id = l.post_id
+            -- Content of erased accounts is never used, for anything (their posts keep no texts either).
+            join ingest.accounts a on a.id = p.author_id and a.erased_at is null
             left join lateral (
                 select s.detail ->> 'text' as text from moderation.signals s
                 where s.post_id = p.id and s.source = 'ocr' and jsonb_typeof(s.detail -> 'text') = 'string'

@@ -84,6 +84,10 @@ public sealed class EligibilityExportPropertyTests(PlatformFixture platform) : I
         Assert.Equal(included.OrderBy(p => p.Key), exported.OrderBy(p => p.Key));
         Assert.Equal(included.Count, run.Manifest.RowsIncluded);
         Assert.Equal(expected.OrderBy(e => e.Key), run.Manifest.Excluded.OrderBy(e => e.Key));
+        // The history reaches the rules that need the database's own data: opt-outs by name, style and work, consent and terms.
+        Assert.All([ExclusionReasons.CreatorOptOutName, ExclusionReasons.CreatorOptOutStyle, ExclusionReasons.CreatorOptOutWork,
+            ExclusionReasons.ConsentWithdrawn, ExclusionReasons.TermsNotAccepted, ExclusionReasons.IncomingSignal, ExclusionReasons.OpenReports],
+            reason => Assert.True(run.Manifest.Excluded.ContainsKey(reason), $"{reason}: {string.Join(", ", run.Manifest.Excluded)}; {included.Count} included"));
     }
 
     /// <summary>Writes the history into the tables as the platform would have; returns each generated consent event's id in the ledger.</summary>

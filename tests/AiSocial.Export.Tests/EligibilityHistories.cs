@@ -44,7 +44,7 @@ public sealed record EligibilityHistory
 
     public EligibilitySnapshot Snapshot() => new(SnapshotAt, Terms,
         Authors.Select(a => new AuthorStanding(a.Id, a.BirthYear, a.SuspendedAt, a.ErasedAt, a.Consent)),
-        OptOuts.Select(o => new OptOutRule(o.Id, o.Kind, o.Phrase is null ? null : CreatorNames.Normalize(o.Phrase),
+        OptOuts.Select(o => new OptOutRule(o.Id, o.OwnerId, o.Kind, o.Phrase is null ? null : CreatorNames.Normalize(o.Phrase),
             o.Works.Select(w => PdqHash.Parse(Convert.ToHexString(w))).ToList(), o.Verified, o.VerifiedAt, o.RemovedAt)));
 
     public static EligibilityHistory Generate(Random random, ref long nextEventId, HistoryShape? shape = null)
@@ -52,7 +52,8 @@ public sealed record EligibilityHistory
         var pool = shape?.MediaPool;
         var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
         DateTimeOffset At(double maxDays) => start.AddMinutes(random.Next(0, (int)(maxDays * 24 * 60)));
-        var snapshotAt = At(400);
+        // A database run wants most of its posts made by the snapshot.
+        var snapshotAt = pool is null ? At(400) : start.AddDays(360).AddMinutes(random.Next(0, 40 * 24 * 60));
         // Some histories are mostly in order, so that the later rules are reached too; others are mostly trouble.
         var noise = new[] { 0.03, 0.1, 0.4 }[random.Next(3)];
         bool Bad(double scale = 1) => random.NextDouble() < noise * scale;
@@ -87,7 +88,8 @@ public sealed record EligibilityHistory
             }
 
             authors.Add(new GeneratedAuthor(Guid.NewGuid(),
-                Bad() ? snapshotAt.Year - random.Next(13, 21) : random.Next(1940, 2000),
+                // A database run moves the history in time by less than a year, so it keeps clear of the 18th birthday.
+                Bad() ? snapshotAt.Year - (pool is null ? random.Next(13, 21) : random.Next(13, 16)) : random.Next(1940, pool is null ? 2000 : 1990),
                 Bad(0.5) ? At(450) : null,
                 Bad(0.5) ? At(450) : null,
                 consent));
@@ -96,17 +98,21 @@ public sealed record EligibilityHistory
         var optOuts = new List<GeneratedOptOut>();
         for (var o = shape?.OptOuts ?? random.Next(0, 4); o > 0; o--)
         {
-            var kind = new[] { OptOutKinds.Name, OptOutKinds.Alias, OptOutKinds.Style, OptOutKinds.Work }[random.Next(4)];
+            // A database run has every kind, most of them verified before its snapshot.
+            var kind = new[] { OptOutKinds.Name, OptOutKinds.Alias, OptOutKinds.Style, OptOutKinds.Work }[pool is null ? random.Next(4) : o % 4];
             var works = kind == OptOutKinds.Work ? Enumerable.Range(0, 8).Select(_ => RandomHash(random)).ToList() : [];
-            if (works.Count > 0 && pool is not null && random.Next(2) == 0)
+            if (works.Count > 0 && pool is not null)
             {
-                // A work registered from one of the stored images, rotated or flipped: one of its variants is near it.
-                works[random.Next(8)] = Flip(random, pool[random.Next(pool.Count)], new[] { 0, 3, 17, 30, 31, 32, 33, 60 }[random.Next(8)]);
+                // A work registered from one of the stored images, rotated or flipped: one of its variants is near it, or nearly.
+                works[random.Next(8)] = Flip(random, pool[o % pool.Count], new[] { 0, 17, 31, 32, 60 }[o % 5]);
             }
 
-            var verified = random.Next(3) > 0;
-            optOuts.Add(new GeneratedOptOut(Guid.NewGuid(), kind, kind == OptOutKinds.Work ? null : Phrases[random.Next(Phrases.Length)], works,
-                verified, verified ? At(450) : null, random.Next(4) == 0 ? At(450) : null));
+            var verified = pool is null ? random.Next(3) > 0 : o > 2 || random.Next(2) == 0;
+            // Now and then a creator who also posts: their own opt-outs do not keep their own posts out.
+            var owner = random.Next(5) == 0 && pool is null ? authors[random.Next(authors.Count)].Id : Guid.NewGuid();
+            optOuts.Add(new GeneratedOptOut(Guid.NewGuid(), owner, kind, kind == OptOutKinds.Work ? null : Phrases[pool is null ? random.Next(Phrases.Length) : o % Phrases.Length], works,
+                verified, verified ? At(pool is null ? 450 : 340) : null,
+                (pool is null || o <= 2) && random.Next(4) == 0 ? At(450) : null));
         }
 
         var posts = new List<GeneratedPost>();
@@ -224,7 +230,7 @@ public sealed record EligibilityHistory
 
 public sealed record GeneratedAuthor(Guid Id, int BirthYear, DateTimeOffset? SuspendedAt, DateTimeOffset? ErasedAt, List<ConsentRecord> Consent);
 
-public sealed record GeneratedOptOut(Guid Id, string Kind, string? Phrase, List<byte[]> Works, bool Verified, DateTimeOffset? VerifiedAt, DateTimeOffset? RemovedAt);
+public sealed record GeneratedOptOut(Guid Id, Guid OwnerId, string Kind, string? Phrase, List<byte[]> Works, bool Verified, DateTimeOffset? VerifiedAt, DateTimeOffset? RemovedAt);
 
 /// <summary>A generated post and what the generator knows about it: the creator phrases its texts carry, its image's hash bytes.</summary>
 public sealed record GeneratedPost(EligibilityCandidate Candidate, HashSet<string> CarriedPhrases, byte[] PdqBytes)
@@ -334,7 +340,7 @@ public static class Oracle
             reasons.Add("post_setting");
         }
 
-        var enforced = history.OptOuts.Where(o => o.Verified && o.VerifiedAt <= at && (o.RemovedAt is null || o.RemovedAt > at)).ToList();
+        var enforced = history.OptOuts.Where(o => o.Verified && o.VerifiedAt <= at && (o.RemovedAt is null || o.RemovedAt > at) && o.OwnerId != post.AuthorId).ToList();
         if (enforced.Any(o => o.Kind is "name" or "alias" && generated.CarriedPhrases.Contains(o.Phrase!)))
         {
             reasons.Add("creator_optout_name");

@@ -45,7 +45,7 @@ public sealed class EligibilityTests
         new(Snapshot, Terms, [author ?? Author(Grant(7))], optOuts);
 
     private static OptOutRule Verified(string kind, string? phrase, params PdqHash[] works) =>
-        new(Guid.NewGuid(), kind, phrase is null ? null : CreatorNames.Normalize(phrase), works, true, Snapshot.AddDays(-1), null);
+        new(Guid.NewGuid(), Guid.NewGuid(), kind, phrase is null ? null : CreatorNames.Normalize(phrase), works, true, Snapshot.AddDays(-1), null);
 
     [Fact]
     public void An_approved_post_of_a_consenting_adult_is_eligible_with_the_grant_that_covers_it()
@@ -137,7 +137,7 @@ public sealed class EligibilityTests
         var style = Verified(OptOutKinds.Style, "ink wash nebula");
         var inAltText = Post(p => p with { Texts = ["a harbour", null!, "caption", "in the manner of ZOE CELIK, at night"] });
         var inOcr = Post(p => p with { Texts = ["a harbour", "sign reads: Ink-Wash Nebula!"] });
-        var partOfAWord = Post(p => p with { Texts = ["zoecelik and ink wash nebulae"] });
+        var partOfAWord = Post(p => p with { Texts = ["zoecelik and ink wash nebulas"] });
 
         Assert.Equal(Verdict.Excluded(ExclusionReasons.CreatorOptOutName, name.Id), Eligibility.Decide(inAltText, Snap(null, name, style), Training));
         Assert.Equal(Verdict.Excluded(ExclusionReasons.CreatorOptOutStyle, style.Id), Eligibility.Decide(inOcr, Snap(null, name, style), Training));
@@ -145,11 +145,20 @@ public sealed class EligibilityTests
     }
 
     [Fact]
+    public void A_creators_own_posts_are_not_kept_out_by_their_own_opt_outs()
+    {
+        var own = Verified(OptOutKinds.Name, "ada lumen") with { OwnerId = AuthorId };
+        var work = Verified(OptOutKinds.Work, null, Work) with { OwnerId = AuthorId };
+
+        Assert.True(Eligibility.Decide(Post(p => p with { Texts = ["by ada lumen"], Pdq = Work }), Snap(null, own, work), Training).Eligible);
+    }
+
+    [Fact]
     public void Only_verified_opt_outs_count_from_their_verification_until_their_removal()
     {
         var named = Post(p => p with { Texts = ["by ada lumen"] });
         OptOutRule Rule(bool verified, DateTimeOffset? verifiedAt, DateTimeOffset? removedAt) =>
-            new(Guid.NewGuid(), OptOutKinds.Name, "ada lumen", [], verified, verifiedAt, removedAt);
+            new(Guid.NewGuid(), Guid.NewGuid(), OptOutKinds.Name, "ada lumen", [], verified, verifiedAt, removedAt);
 
         Assert.True(Eligibility.Decide(named, Snap(null, Rule(false, null, null)), Training).Eligible);
         Assert.True(Eligibility.Decide(named, Snap(null, Rule(true, Snapshot.AddMinutes(1), null)), Training).Eligible);

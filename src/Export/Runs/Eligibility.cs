@@ -45,20 +45,12 @@ public sealed record DatasetPurpose(string Purpose, bool AllowSensitive = false)
 /// <summary>An author as the snapshot saw them, with their consent ledger for the dataset's purpose (older events may be left out).</summary>
 public sealed record AuthorStanding(Guid Id, int BirthYear, DateTimeOffset? SuspendedAt, DateTimeOffset? ErasedAt, IReadOnlyList<ConsentRecord> Consent);
 
-/// <summary>The kinds of creator opt-out (<c>ingest.creator_optouts.kind</c>).</summary>
-public static class OptOutKinds
-{
-    public const string Name = "name";
-    public const string Alias = "alias";
-    public const string Style = "style";
-    public const string Work = "work";
-}
-
 /// <summary>
-/// A creator's opt-out: a name, alias or style phrase (<see cref="Phrase"/>, normalised with <see cref="CreatorNames.Normalize"/>)
-/// or a work (<see cref="Works"/>: its dihedral PDQ hashes). Enforced only once verified and until removed.
+/// A creator's opt-out (<see cref="OptOutKinds"/>): a name, alias or style phrase (<see cref="Phrase"/>, normalised with
+/// <see cref="CreatorNames.Normalize"/>) or a work (<see cref="Works"/>: its dihedral PDQ hashes). Enforced only once
+/// verified and until removed, and, as at prompt time and at scan, never against the creator's own posts.
 /// </summary>
-public sealed record OptOutRule(Guid Id, string Kind, string? Phrase, IReadOnlyList<PdqHash> Works, bool Verified, DateTimeOffset? VerifiedAt,
+public sealed record OptOutRule(Guid Id, Guid OwnerId, string Kind, string? Phrase, IReadOnlyList<PdqHash> Works, bool Verified, DateTimeOffset? VerifiedAt,
     DateTimeOffset? RemovedAt);
 
 /// <summary>
@@ -136,7 +128,7 @@ public sealed record Verdict(string? Reason, long? ConsentEventId, Guid? OptOutI
 public static class Eligibility
 {
     /// <summary>PDQ distance at or under which a post's image is taken for a registered work (Meta's recommended threshold).</summary>
-    public const int WorkMatchDistance = 31;
+    public const int WorkMatchDistance = CreatorOptOuts.MaxWorkDistance;
 
     public const int AdultAge = 18;
 
@@ -248,14 +240,14 @@ public static class Eligibility
             var texts = post.Texts.Where(t => !string.IsNullOrWhiteSpace(t)).Select(CreatorNames.Normalize).ToList();
             foreach (var (rules, reason) in new[] { (snapshot.Names, ExclusionReasons.CreatorOptOutName), (snapshot.Styles, ExclusionReasons.CreatorOptOutStyle) })
             {
-                if (rules.FirstOrDefault(rule => texts.Any(text => CreatorNames.ContainsPhrase(text, rule.Phrase!))) is { } named)
+                if (rules.FirstOrDefault(rule => rule.OwnerId != post.AuthorId && texts.Any(text => CreatorNames.ContainsPhrase(text, rule.Phrase!))) is { } named)
                 {
                     return Verdict.Excluded(reason, named.Id);
                 }
             }
         }
 
-        foreach (var work in snapshot.Works)
+        foreach (var work in snapshot.Works.Where(w => w.OwnerId != post.AuthorId))
         {
             // An image whose hash was never computed cannot be shown not to be a registered work.
             if (post.Pdq is not { } pdq || work.Works.Any(hash => pdq.DistanceTo(hash) <= WorkMatchDistance))

@@ -5,7 +5,6 @@ using AiSocial.Ingest.Creators;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Review;
-using AiSocial.SafetyModels.Pdq;
 using Npgsql;
 
 namespace AiSocial.Export.Runs;
@@ -61,16 +60,16 @@ internal static class EligibilityReader
 
         var optOuts = new List<OptOutRule>();
         await using (var command = new NpgsqlCommand(
-            "select id, kind, value, pdq_hashes, reviewed_at, removed_at from ingest.creator_optouts where status = 'verified'", connection))
+            "select id, account_id, kind, value, pdq_hashes, reviewed_at, removed_at from ingest.creator_optouts where status = 'verified'", connection))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var kind = reader.GetString(1);
-                var works = reader.IsDBNull(3) ? [] : reader.GetFieldValue<byte[][]>(3).Select(Pdq).ToList();
+                var kind = reader.GetString(2);
+                var works = reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[][]>(4).Select(CreatorOptOuts.FromBytes).ToList();
                 // Normalised here, by the same code that normalises the posts' words, so both always agree.
-                optOuts.Add(new OptOutRule(reader.GetGuid(0), kind, kind == OptOutKinds.Work ? null : CreatorNames.Normalize(reader.GetString(2)), works,
-                    Verified: true, NullableTime(reader, 4), NullableTime(reader, 5)));
+                optOuts.Add(new OptOutRule(reader.GetGuid(0), reader.GetGuid(1), kind, kind == OptOutKinds.Work ? null : CreatorNames.Normalize(reader.GetString(3)),
+                    works, Verified: true, NullableTime(reader, 5), NullableTime(reader, 6)));
             }
         }
 
@@ -113,7 +112,7 @@ internal static class EligibilityReader
                 Sensitive = reader.GetBoolean(6),
                 AllowTraining = reader.IsDBNull(7) ? null : reader.GetBoolean(7),
                 Texts = texts,
-                Pdq = reader.IsDBNull(18) ? null : Pdq(reader.GetFieldValue<byte[]>(18)),
+                Pdq = reader.IsDBNull(18) ? null : CreatorOptOuts.FromBytes(reader.GetFieldValue<byte[]>(18)),
                 Signals = reader.IsDBNull(19) ? null : Signals(reader.GetString(19)),
                 OpenReports = reader.GetInt32(20),
                 MediaPresent = !reader.IsDBNull(14),
@@ -153,8 +152,6 @@ internal static class EligibilityReader
             return new IncomingSignals(false, null, null);
         }
     }
-
-    private static PdqHash Pdq(byte[] bytes) => PdqHash.Parse(Convert.ToHexString(bytes));
 
     private static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);

@@ -17,10 +17,11 @@ public static class ExclusionReasons
     public const string Removed = "removed";
     public const string SensitiveNotAllowed = "sensitive_not_allowed";
     public const string OpenReports = "open_reports";
-    public const string ConsentMissing = "consent_missing";
-    public const string ConsentWithdrawn = "consent_withdrawn";
-    public const string TermsNotAccepted = "terms_not_accepted";
-    public const string PostSetting = "post_setting";
+    // The consent reasons are the ones a post's own view shows (PostTraining in Ingest).
+    public const string ConsentMissing = PostTraining.ConsentMissing;
+    public const string ConsentWithdrawn = PostTraining.ConsentWithdrawn;
+    public const string TermsNotAccepted = PostTraining.TermsNotAccepted;
+    public const string PostSetting = PostTraining.PostSetting;
     public const string CreatorOptOutName = "creator_optout_name";
     public const string CreatorOptOutStyle = "creator_optout_style";
     public const string CreatorOptOutWork = "creator_optout_work";

@@ -17,4 +17,5 @@ root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(ClassifierCommands.Create());
 root.Subcommands.Add(BlocklistCommands.Create());
 root.Subcommands.Add(AccountCommands.Create());
+root.Subcommands.Add(ConsentCommands.Create());
 return await root.Parse(args).InvokeAsync();

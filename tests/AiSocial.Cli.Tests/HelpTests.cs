@@ -10,6 +10,7 @@ public sealed class HelpTests
     [InlineData("blocklist", "add")]
     [InlineData("accounts", "suspend")]
     [InlineData("media", "sweep")]
+    [InlineData("consent", "verify")]
     public async Task A_command_group_without_its_subcommand_prints_its_usage_and_fails(string group, string subcommand)
     {
         var result = await CommandLine.RunAsync(null, group);

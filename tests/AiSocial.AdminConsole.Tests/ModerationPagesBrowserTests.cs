@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Creators;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Checks;
 using Microsoft.Playwright;
@@ -147,5 +149,36 @@ public sealed class ModerationPagesBrowserTests(BrowserConsole console) : IClass
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Expect(page.Locator("[data-testid=selected-version]")).ToContainTextAsync("draft");
         window.AssertNoViolations();
+    }
+
+    [Fact]
+    public async Task The_creators_page_verifies_a_claim_and_is_refused_to_an_ml_engineer()
+    {
+        var creator = await console.CreateAccountAsync();
+        var value = $"Ségolène Dupont {Guid.NewGuid():N}"[..24];
+        var claim = (await console.Get<CreatorOptOuts>().RegisterAsync(new Actor(creator.Id, creator.Handle), creator.Id,
+            new OptOutDraft(OptOutKinds.Name, value, OptOutEnforcements.Strip), default)).Value;
+        await using (var window = await SignedInAsync("/creators"))
+        {
+            var page = window.Page;
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Creators" })).ToBeVisibleAsync();
+            await Expect(page.Locator("[data-testid=optouts]")).ToContainTextAsync(value);
+            await ScreenshotAsync(page, "creators-pending");
+
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Verify {value}" }).ClickAsync();
+            await Expect(page.Locator("[data-testid=optouts]")).Not.ToContainTextAsync(value);
+            await page.Locator("[data-testid=status-verified]").ClickAsync();
+            await Expect(page.Locator("[data-testid=optouts]")).ToContainTextAsync(value);
+            await ScreenshotAsync(page, "creators-verified");
+            Assert.Equal("verified", await console.ScalarAsync<string>("select status from ingest.creator_optouts where id = $1", claim.Id));
+            window.AssertNoViolations();
+        }
+
+        var engineer = await console.CreateAccountAsync(Roles.MlEngineer);
+        await using var refused = await console.OpenAsync(1280, 900);
+        await refused.Page.GotoAsync("/creators");
+        await refused.SignInAsync(engineer.Handle);
+        await Expect(refused.Page.GetByText("Your role does not allow this page")).ToBeVisibleAsync();
+        Assert.Equal(0, await refused.Page.Locator("[data-testid=optouts]").CountAsync());
     }
 }

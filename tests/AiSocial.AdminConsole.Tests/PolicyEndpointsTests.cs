@@ -48,7 +48,7 @@ public sealed class PolicyEndpointsTests(ConsoleFixture console) : IClassFixture
         var list = (await moderator.GetFromJsonAsync<JsonArray>(Base))!;
         var shipped = (await moderator.GetFromJsonAsync<JsonObject>($"{Base}/1"))!;
 
-        Assert.Contains(list, v => v!["version"]!.GetValue<int>() == 1 && v["rules"]!.GetValue<int>() == 7);
+        Assert.Contains(list, v => v!["version"]!.GetValue<int>() == 1 && v["rules"]!.GetValue<int>() == 8);
         Assert.Equal("v1", shipped["label"]!.GetValue<string>());
         Assert.Equal("bank-match", shipped["document"]!["rules"]![0]!["id"]!.GetValue<string>());
         await ProblemAsync(await moderator.PostAsJsonAsync(Base, new { description = "mine" }), HttpStatusCode.Forbidden, "forbidden");

@@ -80,7 +80,7 @@ public static class WordText
 /// ligatures, Polish ł, Croatian đ, Icelandic þ ð, dotless ı, and Russian and Ukrainian Cyrillic by the common
 /// (BGN/PCGN-like) scheme. Letters with a decomposition (é, ü, ñ, й, ё) lose their marks before this is asked.
 /// </summary>
-public static class Transliteration
+internal static class Transliteration
 {
     private static readonly Dictionary<int, string> Map = new()
     {

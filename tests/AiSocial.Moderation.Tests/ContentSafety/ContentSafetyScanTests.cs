@@ -50,7 +50,7 @@ public sealed class ContentSafetyScanTests : IClassFixture<ContentSafetyPlatform
         Assert.Equal(["contentsafety.image", "contentsafety.protected-material", "contentsafety.text"], checks.Select(c => c.Source).Order());
         Assert.All(checks, check => Assert.True(check.Required));
         var promptChecks = _platform.Get<IEnumerable<IPromptCheck>>().Select(c => c.Name).ToList();
-        Assert.Equal("blocklist", promptChecks[0]);
+        Assert.Equal(["creator-optout", "blocklist"], promptChecks[..2]); // opt-outs first: the rest read the prompt as it will be generated
         Assert.Equal(["prompt-shields", "protected-material"], promptChecks[^2..]);
     }
 

@@ -21,7 +21,7 @@ public sealed class PolicyStoreTests(PlatformFixture platform) : IClassFixture<P
         // Active as shipped (another test in this class may have activated a copy since, retiring it).
         Assert.Equal(("v1", "system:migration", "system:migration"), (shipped.Label, shipped.CreatedBy, shipped.ActivatedBy));
         Assert.NotEqual(PolicyState.Draft, shipped.State);
-        Assert.Equal(["bank-match", "severe-content-safety", "explicit-porn", "reported", "clean", "suggestive", "likely-violating"],
+        Assert.Equal(["bank-match", "severe-content-safety", "explicit-porn", "creator-rights", "reported", "clean", "suggestive", "likely-violating"],
             shipped.Document.Rules.Select(r => r.Id));
         Assert.Equal(new PolicyOutcome(PolicyAction.Hold, "general", 50), shipped.Document.Default);
         Assert.Empty(PolicyDocument.TryParse(shipped.Document.ToJson(), out var errors) is null ? errors : []);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Formats.Cbor;
 using System.Text;
 using SkiaSharp;
 
@@ -54,16 +55,74 @@ public static class MediaTestImages
     public static byte[] WebpWithC2pa(byte[] webp, int width, int height) => ExtendedWebp(webp, width, height, ("C2PA", ManifestStore()));
 
     /// <summary>A JUMBF superbox ("jumb") holding only its description box ("jumd"): the c2pa type UUID and the label "c2pa".</summary>
-    private static byte[] ManifestStore()
+    private static byte[] ManifestStore() => Superbox("c2pa", "c2pa");
+
+    /// <summary>
+    /// A C2PA manifest store whose one (active) manifest has a training-and-mining assertion under <paramref name="label"/>
+    /// (<c>cawg.training-mining</c> or <c>c2pa.training-mining</c>) with these entries (purpose → use), as CBOR or JSON.
+    /// </summary>
+    public static byte[] TrainingMiningStore(string label, IReadOnlyDictionary<string, string> entries, bool cbor = true) =>
+        TrainingMiningStore(label, cbor ? TrainingMiningCbor(entries) : Encoding.UTF8.GetBytes(TrainingMiningJson(entries)), cbor);
+
+    /// <summary>A manifest store whose training-and-mining assertion holds these bytes as its CBOR (or JSON) content.</summary>
+    public static byte[] TrainingMiningStore(string label, byte[] content, bool cbor) =>
+        Superbox("c2pa", "c2pa",
+            Superbox("c2ma", $"urn:uuid:{Guid.NewGuid()}",
+                Superbox("c2as", "c2pa.assertions",
+                    Superbox(cbor ? "cbor" : "json", label, Box(cbor ? "cbor" : "json", content)))));
+
+    public static string TrainingMiningJson(IReadOnlyDictionary<string, string> entries) =>
+        System.Text.Json.JsonSerializer.Serialize(new { entries = entries.ToDictionary(e => e.Key, e => new { use = e.Value }) });
+
+    public static byte[] TrainingMiningCbor(IReadOnlyDictionary<string, string> entries)
+    {
+        var writer = new CborWriter();
+        writer.WriteStartMap(1);
+        writer.WriteTextString("entries");
+        writer.WriteStartMap(entries.Count);
+        foreach (var (purpose, use) in entries)
+        {
+            writer.WriteTextString(purpose);
+            writer.WriteStartMap(1);
+            writer.WriteTextString("use");
+            writer.WriteTextString(use);
+            writer.WriteEndMap();
+        }
+
+        writer.WriteEndMap();
+        writer.WriteEndMap();
+        return writer.Encode();
+    }
+
+    /// <summary>A JPEG carrying a manifest store in APP11 segments, split into parts of at most <paramref name="partSize"/> bytes as JPEG XT continues a box.</summary>
+    public static byte[] JpegWithStore(byte[] jpeg, byte[] store, int partSize = 60000)
+    {
+        var segments = new List<byte>();
+        uint sequence = 1;
+        for (var at = 0; at < store.Length; at += partSize, sequence++)
+        {
+            byte[] header = [.. "JP"u8, 0, 1, (byte)(sequence >> 24), (byte)(sequence >> 16), (byte)(sequence >> 8), (byte)sequence];
+            // Every part after the first repeats the box's header (size and type) before its bytes.
+            byte[] payload = at == 0 ? [.. header, .. store.AsSpan(0, Math.Min(partSize, store.Length))]
+                : [.. header, .. store.AsSpan(0, 8), .. store.AsSpan(at, Math.Min(partSize, store.Length - at))];
+            segments.AddRange([0xFF, 0xEB, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2), .. payload]);
+        }
+
+        return [.. jpeg[..2], .. segments, .. jpeg[2..]];
+    }
+
+    public static byte[] PngWithStore(byte[] png, byte[] store) => TestImages.WithPngChunk(png, "caBX", store);
+
+    /// <summary>A JUMBF superbox: its description box (type: the UUID's first four characters, then C2PA's suffix; the label) and its boxes.</summary>
+    private static byte[] Superbox(string type, string label, params byte[][] boxes)
     {
         byte[] description =
         [
-            .. "c2pa"u8, 0x00, 0x11, 0x00, 0x10, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71, // type UUID
+            .. Encoding.ASCII.GetBytes(type), 0x00, 0x11, 0x00, 0x10, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71, // type UUID
             0x03, // toggles: requestable, label present
-            .. "c2pa\0"u8,
+            .. Encoding.UTF8.GetBytes(label), 0,
         ];
-        var jumd = Box("jumd", description);
-        return Box("jumb", jumd);
+        return Box("jumb", [.. Box("jumd", description), .. boxes.SelectMany(b => b)]);
     }
 
     private static byte[] Box(string type, byte[] content)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Posts;
 using AiSocial.Problems;
@@ -174,6 +175,8 @@ public sealed class AccountErasure(
             delete from ingest.sign_in_failures where subject = 'account:' || $2 or subject = any($3)
             """, cancellationToken, id, handle, addresses.Select(a => $"address:{a}").ToArray());
 
+        // The ledger withdraws what was granted (source 'erasure') and keeps the events under their pseudonym only.
+        await ConsentLedger.ForgetAccountAsync(connection, id, cancellationToken);
         await RedactAuditLogAsync(connection, id, handle, account.DisplayName, addresses, cancellationToken);
 
         // The tombstone: a handle no one chose (the old one is free again), no name, no birth year, no usable password.
@@ -202,6 +205,7 @@ public sealed class AccountErasure(
         var addresses = await ListAsync<string>(connection,
             """
             select address from ingest.staff_sessions where account_id = $1 and address is not null
+            union select client_address from ingest.consent_events where account_id = $1 and client_address is not null
             union select detail ->> 'address' from ingest.audit_log
             where subject_type = 'sign_in' and subject_id = 'account:' || $2 and detail ->> 'address' is not null
             """, cancellationToken, id, handle);

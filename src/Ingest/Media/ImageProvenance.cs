@@ -8,11 +8,14 @@ namespace AiSocial.Ingest.Media;
 
 /// <summary>
 /// What an upload says about where it came from, read before re-encoding strips it: the IPTC digital source type
-/// (e.g. <c>…/digitalsourcetype/trainedAlgorithmicMedia</c>), the PLUS data-mining permission, and whether a C2PA
-/// manifest store is embedded (its presence only: it is not verified). Metadata that cannot be parsed is recorded as
-/// unreadable, with why; the upload is not refused for it.
+/// (e.g. <c>…/digitalsourcetype/trainedAlgorithmicMedia</c>), the PLUS data-mining permission, whether a C2PA
+/// manifest store is embedded (it is not verified), and the C2PA/CAWG training-and-mining assertion of its active
+/// manifest (<see cref="TrainingMining"/>: purpose → <c>allowed</c>, <c>notAllowed</c> or <c>constrained</c>).
+/// Metadata that cannot be parsed, an unreadable training-mining assertion included, is recorded as unreadable, with
+/// why; the upload is not refused for it.
 /// </summary>
-public sealed record ImageProvenance(bool MetadataReadable, string? DigitalSourceType, string? DataMining, bool C2paManifest, string? Problem = null)
+public sealed record ImageProvenance(bool MetadataReadable, string? DigitalSourceType, string? DataMining, bool C2paManifest, string? Problem = null,
+    IReadOnlyDictionary<string, string>? TrainingMining = null)
 {
     public const string IptcExtensionNamespace = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/";
     public const string PlusNamespace = "http://ns.useplus.org/ldf/xmp/1.0/";
@@ -25,21 +28,37 @@ public sealed record ImageProvenance(bool MetadataReadable, string? DigitalSourc
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>The form stored in <c>posts.provenance</c>: <c>{"metadata": "readable"|"unreadable", "digitalSourceType"?, "dataMining"?, "c2pa": bool, "problem"?}</c>.</summary>
+    /// <summary>
+    /// The form stored in <c>posts.provenance</c>: <c>{"metadata": "readable"|"unreadable", "digitalSourceType"?,
+    /// "dataMining"?, "c2pa": bool, "trainingMining"?: {"cawg.ai_training": "allowed"|"notAllowed"|"constrained", ...}, "problem"?}</c>.
+    /// </summary>
     public string ToJson() => JsonSerializer.Serialize(
-        new Stored(MetadataReadable ? "readable" : "unreadable", DigitalSourceType, DataMining, C2paManifest, Problem), Json);
+        new Stored(MetadataReadable ? "readable" : "unreadable", DigitalSourceType, DataMining, C2paManifest,
+            TrainingMining is null ? null : new SortedDictionary<string, string>(TrainingMining.ToDictionary(), StringComparer.Ordinal), Problem), Json);
 
     public static ImageProvenance FromJson(string json)
     {
         var stored = JsonSerializer.Deserialize<Stored>(json, Json) ?? throw new JsonException("Empty provenance.");
-        return new ImageProvenance(stored.Metadata == "readable", stored.DigitalSourceType, stored.DataMining, stored.C2pa, stored.Problem);
+        return new ImageProvenance(stored.Metadata == "readable", stored.DigitalSourceType, stored.DataMining, stored.C2pa, stored.Problem,
+            stored.TrainingMining);
     }
 
-    private sealed record Stored(string Metadata, string? DigitalSourceType, string? DataMining, bool C2pa, string? Problem);
+    public bool Equals(ImageProvenance? other) =>
+        other is not null && MetadataReadable == other.MetadataReadable && DigitalSourceType == other.DigitalSourceType && DataMining == other.DataMining
+        && C2paManifest == other.C2paManifest && Problem == other.Problem
+        && (TrainingMining is null ? other.TrainingMining is null
+            : other.TrainingMining is not null && TrainingMining.Count == other.TrainingMining.Count
+              && TrainingMining.All(e => other.TrainingMining.TryGetValue(e.Key, out var use) && use == e.Value));
+
+    public override int GetHashCode() => HashCode.Combine(MetadataReadable, DigitalSourceType, DataMining, C2paManifest, Problem, TrainingMining?.Count);
+
+    private sealed record Stored(string Metadata, string? DigitalSourceType, string? DataMining, bool C2pa,
+        SortedDictionary<string, string>? TrainingMining, string? Problem);
 
     internal static ImageProvenance Read(byte[] bytes, ImageFormat format)
     {
         var c2pa = HasC2paManifest(bytes, format);
+        var trainingMining = c2pa ? C2paTrainingMining.Read(bytes, format) : default;
         IReadOnlyList<MetadataExtractor.Directory> directories;
         try
         {
@@ -48,7 +67,7 @@ public sealed record ImageProvenance(bool MetadataReadable, string? DigitalSourc
         // Metadata is parsed from untrusted bytes: whatever the parser trips on makes the metadata unreadable, never the upload refused.
         catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
         {
-            return new ImageProvenance(false, null, null, c2pa, Cut(exception.Message));
+            return new ImageProvenance(false, null, null, c2pa, Cut(exception.Message), trainingMining.Entries);
         }
 
         string? sourceType = null, dataMining = null;
@@ -71,8 +90,9 @@ public sealed record ImageProvenance(bool MetadataReadable, string? DigitalSourc
             }
         }
 
-        var problem = directories.Where(d => d.HasError).Select(d => $"{d.Name}: {string.Join("; ", d.Errors)}").FirstOrDefault();
-        return new ImageProvenance(problem is null, sourceType, dataMining, c2pa, Cut(problem));
+        var problem = trainingMining.Problem
+            ?? directories.Where(d => d.HasError).Select(d => $"{d.Name}: {string.Join("; ", d.Errors)}").FirstOrDefault();
+        return new ImageProvenance(problem is null, sourceType, dataMining, c2pa, Cut(problem), trainingMining.Entries);
     }
 
     private static string? Cut(string? value) =>

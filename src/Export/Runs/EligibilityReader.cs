@@ -3,6 +3,7 @@ using System.Text.Json;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Creators;
 using AiSocial.Ingest.Database;
+using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Review;
 using Npgsql;
@@ -123,29 +124,13 @@ internal static class EligibilityReader
         }
     }
 
-    /// <summary>
-    /// The signals in <c>posts.provenance</c>: <c>metadata</c> readable or not, <c>dataMining</c>, and <c>trainingMining</c>
-    /// (purpose → allowed|notAllowed|constrained). Stored JSON that cannot be read is itself an unreadable signal.
-    /// </summary>
+    /// <summary>The signals in <c>posts.provenance</c> (<see cref="ImageProvenance"/>); stored JSON that cannot be read is itself an unreadable signal.</summary>
     internal static IncomingSignals Signals(string json)
     {
         try
         {
-            var root = JsonDocument.Parse(json).RootElement;
-            var readable = root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.String && metadata.GetString() == "readable";
-            var dataMining = root.TryGetProperty("dataMining", out var mining) && mining.ValueKind == JsonValueKind.String ? mining.GetString() : null;
-            Dictionary<string, string>? entries = null;
-            if (root.TryGetProperty("trainingMining", out var training) && training.ValueKind == JsonValueKind.Object)
-            {
-                entries = [];
-                foreach (var entry in training.EnumerateObject())
-                {
-                    // Anything but a plain string is not a value the vocabulary has: it cannot say "allowed".
-                    entries[entry.Name] = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : entry.Value.GetRawText();
-                }
-            }
-
-            return new IncomingSignals(readable, dataMining, entries);
+            var provenance = ImageProvenance.FromJson(json);
+            return new IncomingSignals(provenance.MetadataReadable, provenance.DataMining, provenance.TrainingMining);
         }
         catch (JsonException)
         {

@@ -3,7 +3,6 @@ using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Creators;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Review;
-using AiSocial.SafetyModels.Pdq;
 
 namespace AiSocial.Export.Tests;
 
@@ -13,7 +12,7 @@ namespace AiSocial.Export.Tests;
 /// Each post remembers the truth the generator put into it (which phrases its texts carry, how far its image is from
 /// each work), so <see cref="Oracle"/> never has to parse what it checks.
 /// </summary>
-public sealed record EligibilityHistory
+internal sealed record EligibilityHistory
 {
     public static readonly string[] Phrases = ["ada lumen", "zoë çelik", "greta vonnegut", "ink wash nebula", "paper lantern glitch", "kenji moriyama"];
 
@@ -45,7 +44,7 @@ public sealed record EligibilityHistory
     public EligibilitySnapshot Snapshot() => new(SnapshotAt, Terms,
         Authors.Select(a => new AuthorStanding(a.Id, a.BirthYear, a.SuspendedAt, a.ErasedAt, a.Consent)),
         OptOuts.Select(o => new OptOutRule(o.Id, o.OwnerId, o.Kind, o.Phrase is null ? null : CreatorNames.Normalize(o.Phrase),
-            o.Works.Select(w => PdqHash.Parse(Convert.ToHexString(w))).ToList(), o.Verified, o.VerifiedAt, o.RemovedAt)));
+            o.Works, o.Verified, o.VerifiedAt, o.RemovedAt)));
 
     public static EligibilityHistory Generate(Random random, ref long nextEventId, HistoryShape? shape = null)
     {
@@ -175,7 +174,7 @@ public sealed record EligibilityHistory
                     AllowTraining = Bad() ? false : null,
                     OpenReports = Bad(0.5) ? random.Next(1, 3) : 0,
                     Texts = texts!,
-                    Pdq = Bad(0.2) && pool is null ? null : PdqHash.Parse(Convert.ToHexString(pdq)),
+                    Pdq = Bad(0.2) && pool is null ? null : pdq,
                     Signals = signals,
                     MediaPresent = pool is not null || !Bad(0.5),
                 },
@@ -228,12 +227,12 @@ public sealed record EligibilityHistory
     }
 }
 
-public sealed record GeneratedAuthor(Guid Id, int BirthYear, DateTimeOffset? SuspendedAt, DateTimeOffset? ErasedAt, List<ConsentRecord> Consent);
+internal sealed record GeneratedAuthor(Guid Id, int BirthYear, DateTimeOffset? SuspendedAt, DateTimeOffset? ErasedAt, List<ConsentRecord> Consent);
 
-public sealed record GeneratedOptOut(Guid Id, Guid OwnerId, string Kind, string? Phrase, List<byte[]> Works, bool Verified, DateTimeOffset? VerifiedAt, DateTimeOffset? RemovedAt);
+internal sealed record GeneratedOptOut(Guid Id, Guid OwnerId, string Kind, string? Phrase, List<byte[]> Works, bool Verified, DateTimeOffset? VerifiedAt, DateTimeOffset? RemovedAt);
 
 /// <summary>A generated post and what the generator knows about it: the creator phrases its texts carry, its image's hash bytes.</summary>
-public sealed record GeneratedPost(EligibilityCandidate Candidate, HashSet<string> CarriedPhrases, byte[] PdqBytes)
+internal sealed record GeneratedPost(EligibilityCandidate Candidate, HashSet<string> CarriedPhrases, byte[] PdqBytes)
 {
     /// <summary>Which image of <see cref="HistoryShape.MediaPool"/> the post shows; -1 without a pool.</summary>
     public int MediaIndex { get; init; } = -1;
@@ -244,14 +243,14 @@ public sealed record GeneratedPost(EligibilityCandidate Candidate, HashSet<strin
 /// images whose PDQ hashes are <see cref="MediaPool"/>, and the first terms version named so as not to clash with the
 /// one the database is seeded with.
 /// </summary>
-public sealed record HistoryShape(int Authors, int Posts, int OptOuts, IReadOnlyList<byte[]> MediaPool, string FirstTerms);
+internal sealed record HistoryShape(int Authors, int Posts, int OptOuts, IReadOnlyList<byte[]> MediaPool, string FirstTerms);
 
 /// <summary>
 /// The rules of issue 11 written out plainly, independently of <see cref="Eligibility"/>: replays each ledger in order,
 /// counts differing bits one by one, and reads the truth the generator recorded. Gives every reason that applies, in
 /// the documented order, and the consent event in force.
 /// </summary>
-public static class Oracle
+internal static class Oracle
 {
     public static (List<string> Reasons, long? InForce) Judge(EligibilityHistory history, GeneratedPost generated)
     {

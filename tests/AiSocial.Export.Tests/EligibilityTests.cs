@@ -3,7 +3,6 @@ using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Creators;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Review;
-using AiSocial.SafetyModels.Pdq;
 
 namespace AiSocial.Export.Tests;
 
@@ -16,18 +15,20 @@ public sealed class EligibilityTests
     private static readonly Guid AuthorId = Guid.NewGuid();
     private static readonly DatasetPurpose Training = new(ConsentPurposes.AiTraining);
     private static readonly DatasetPurpose Generative = new(ConsentPurposes.AiGenerativeTraining);
-    private static readonly PdqHash Work = PdqHash.Parse(new string('a', 64));
+    private static readonly byte[] Work = Hash('a');
 
     private static readonly TermsVersion[] Terms = [Published("2026-11", Terms1), Published("2027-03", Terms2)];
 
     private static TermsVersion Published(string version, DateTimeOffset effectiveAt) => new(version, effectiveAt, "terms", effectiveAt);
+
+    private static byte[] Hash(char digit) => Convert.FromHexString(new string(digit, 64));
 
     private static EligibilityCandidate Post(Func<EligibilityCandidate, EligibilityCandidate>? change = null)
     {
         var post = new EligibilityCandidate(Guid.NewGuid(), AuthorId, PostStatus.Published, LabelDecision.Approve, Terms1.AddDays(10))
         {
             Texts = ["a lighthouse at dusk", "", "caption"],
-            Pdq = PdqHash.Parse(new string('5', 64)),
+            Pdq = Hash('5'),
             Signals = new IncomingSignals(true, "http://ns.useplus.org/ldf/vocab/DMI-ALLOWED", null),
         };
         return change is null ? post : change(post);
@@ -44,7 +45,7 @@ public sealed class EligibilityTests
     private static EligibilitySnapshot Snap(AuthorStanding? author = null, params OptOutRule[] optOuts) =>
         new(Snapshot, Terms, [author ?? Author(Grant(7))], optOuts);
 
-    private static OptOutRule Verified(string kind, string? phrase, params PdqHash[] works) =>
+    private static OptOutRule Verified(string kind, string? phrase, params byte[][] works) =>
         new(Guid.NewGuid(), Guid.NewGuid(), kind, phrase is null ? null : CreatorNames.Normalize(phrase), works, true, Snapshot.AddDays(-1), null);
 
     [Fact]
@@ -169,12 +170,12 @@ public sealed class EligibilityTests
     [Fact]
     public void An_image_within_PDQ_distance_31_of_any_variant_of_a_verified_work_is_excluded()
     {
-        var work = Verified(OptOutKinds.Work, null, PdqHash.Parse(new string('0', 64)), Work);
+        var work = Verified(OptOutKinds.Work, null, Hash('0'), Work);
         // 'a' is 1010: every hex digit changed to 'b' (1011) flips one bit.
-        var near = PdqHash.Parse(new string('b', 31) + new string('a', 33));
-        var far = PdqHash.Parse(new string('b', 32) + new string('a', 32));
+        var near = Convert.FromHexString(new string('b', 31) + new string('a', 33));
+        var far = Convert.FromHexString(new string('b', 32) + new string('a', 32));
 
-        Assert.Equal(31, near.DistanceTo(Work));
+        Assert.Equal(31, Eligibility.Distance(near, Work));
         Assert.Equal(Verdict.Excluded(ExclusionReasons.CreatorOptOutWork, work.Id), Eligibility.Decide(Post(p => p with { Pdq = near }), Snap(null, work), Training));
         Assert.True(Eligibility.Decide(Post(p => p with { Pdq = far }), Snap(null, work), Training).Eligible);
         // A hash never computed cannot show the image is not the work.

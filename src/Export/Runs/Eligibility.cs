@@ -1,13 +1,13 @@
+using System.Numerics;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Creators;
 using AiSocial.Ingest.Posts;
 using AiSocial.Moderation.Review;
-using AiSocial.SafetyModels.Pdq;
 
 namespace AiSocial.Export.Runs;
 
 /// <summary>Why a post was left out of an export, in the order <see cref="Eligibility.Decide"/> asks; each is counted in the manifest.</summary>
-public static class ExclusionReasons
+internal static class ExclusionReasons
 {
     public const string AuthorErased = "author_erased";
     public const string AuthorSuspended = "author_suspended";
@@ -38,30 +38,30 @@ public static class ExclusionReasons
 }
 
 /// <summary>One event of an author's consent ledger (<c>ingest.consent_events</c>), as eligibility reads it.</summary>
-public sealed record ConsentRecord(long Id, string Purpose, bool Granted, string TermsVersion, DateTimeOffset OccurredAt);
+internal sealed record ConsentRecord(long Id, string Purpose, bool Granted, string TermsVersion, DateTimeOffset OccurredAt);
 
 /// <summary>What a dataset is for: the CAWG purpose its authors must consent to, and whether posts marked sensitive may go in.</summary>
-public sealed record DatasetPurpose(string Purpose, bool AllowSensitive = false);
+internal sealed record DatasetPurpose(string Purpose, bool AllowSensitive = false);
 
 /// <summary>An author as the snapshot saw them, with their consent ledger for the dataset's purpose (older events may be left out).</summary>
-public sealed record AuthorStanding(Guid Id, int BirthYear, DateTimeOffset? SuspendedAt, DateTimeOffset? ErasedAt, IReadOnlyList<ConsentRecord> Consent);
+internal sealed record AuthorStanding(Guid Id, int BirthYear, DateTimeOffset? SuspendedAt, DateTimeOffset? ErasedAt, IReadOnlyList<ConsentRecord> Consent);
 
 /// <summary>
 /// A creator's opt-out (<see cref="OptOutKinds"/>): a name, alias or style phrase (<see cref="Phrase"/>, normalised with
 /// <see cref="CreatorNames.Normalize"/>) or a work (<see cref="Works"/>: its dihedral PDQ hashes). Enforced only once
 /// verified and until removed, and, as at prompt time and at scan, never against the creator's own posts.
 /// </summary>
-public sealed record OptOutRule(Guid Id, Guid OwnerId, string Kind, string? Phrase, IReadOnlyList<PdqHash> Works, bool Verified, DateTimeOffset? VerifiedAt,
+internal sealed record OptOutRule(Guid Id, Guid OwnerId, string Kind, string? Phrase, IReadOnlyList<byte[]> Works, bool Verified, DateTimeOffset? VerifiedAt,
     DateTimeOffset? RemovedAt);
 
 /// <summary>
 /// What the upload said about training (<c>posts.provenance</c>): whether its metadata could be read, its
 /// <c>plus:DataMining</c> value, and its C2PA/CAWG training-mining entries (purpose → allowed|notAllowed|constrained).
 /// </summary>
-public sealed record IncomingSignals(bool Readable, string? DataMining, IReadOnlyDictionary<string, string>? TrainingMining);
+internal sealed record IncomingSignals(bool Readable, string? DataMining, IReadOnlyDictionary<string, string>? TrainingMining);
 
 /// <summary>A post as an export sees it. <see cref="Texts"/> are all its words: prompt, negative prompt, caption, alt text, OCR text.</summary>
-public sealed record EligibilityCandidate(Guid PostId, Guid AuthorId, PostStatus Status, LabelDecision? Label, DateTimeOffset CreatedAt)
+internal sealed record EligibilityCandidate(Guid PostId, Guid AuthorId, PostStatus Status, LabelDecision? Label, DateTimeOffset CreatedAt)
 {
     public DateTimeOffset? DeletedAt { get; init; }
 
@@ -74,8 +74,8 @@ public sealed record EligibilityCandidate(Guid PostId, Guid AuthorId, PostStatus
 
     public IReadOnlyList<string> Texts { get; init; } = [];
 
-    /// <summary>The media's PDQ hash; null for media stored before hashes were computed.</summary>
-    public PdqHash? Pdq { get; init; }
+    /// <summary>The media's PDQ hash (32 bytes, as <c>media.pdq_hash</c> holds it); null for media stored before hashes were computed.</summary>
+    public byte[]? Pdq { get; init; }
 
     /// <summary>Null when nothing was recorded at upload (a generated image, or a post older than provenance).</summary>
     public IncomingSignals? Signals { get; init; }
@@ -84,7 +84,7 @@ public sealed record EligibilityCandidate(Guid PostId, Guid AuthorId, PostStatus
 }
 
 /// <summary>Everything eligibility reads besides the post, as of one moment.</summary>
-public sealed class EligibilitySnapshot
+internal sealed class EligibilitySnapshot
 {
     public EligibilitySnapshot(DateTimeOffset at, IReadOnlyList<TermsVersion> terms, IEnumerable<AuthorStanding> authors, IEnumerable<OptOutRule> optOuts)
     {
@@ -113,7 +113,7 @@ public sealed class EligibilitySnapshot
 }
 
 /// <summary>Eligible, with the consent event that covered the post; or the first reason it is not, and the opt-out that matched if one did.</summary>
-public sealed record Verdict(string? Reason, long? ConsentEventId, Guid? OptOutId = null)
+internal sealed record Verdict(string? Reason, long? ConsentEventId, Guid? OptOutId = null)
 {
     public bool Eligible => Reason is null;
 
@@ -126,7 +126,7 @@ public sealed record Verdict(string? Reason, long? ConsentEventId, Guid? OptOutI
 /// Which posts may go into a dataset, decided over a snapshot: one pure function, so the same inputs always give the
 /// same answer and every rule is testable without a database. Fails closed: what cannot be shown to be allowed is not.
 /// </summary>
-public static class Eligibility
+internal static class Eligibility
 {
     /// <summary>PDQ distance at or under which a post's image is taken for a registered work (Meta's recommended threshold).</summary>
     public const int WorkMatchDistance = CreatorOptOuts.MaxWorkDistance;
@@ -251,13 +251,25 @@ public static class Eligibility
         foreach (var work in snapshot.Works.Where(w => w.OwnerId != post.AuthorId))
         {
             // An image whose hash was never computed cannot be shown not to be a registered work.
-            if (post.Pdq is not { } pdq || work.Works.Any(hash => pdq.DistanceTo(hash) <= WorkMatchDistance))
+            if (post.Pdq is not { } pdq || work.Works.Any(hash => Distance(pdq, hash) <= WorkMatchDistance))
             {
                 return Verdict.Excluded(ExclusionReasons.CreatorOptOutWork, work.Id);
             }
         }
 
         return null;
+    }
+
+    /// <summary>PDQ distance: the number of bits in which two 256-bit hashes differ.</summary>
+    internal static int Distance(byte[] a, byte[] b)
+    {
+        var bits = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            bits += BitOperations.PopCount((uint)(a[i] ^ b[i]));
+        }
+
+        return bits;
     }
 
     /// <summary><c>plus:DataMining</c> is written either as the vocabulary URI or as its last segment.</summary>

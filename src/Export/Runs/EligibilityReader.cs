@@ -67,7 +67,7 @@ internal static class EligibilityReader
             while (await reader.ReadAsync(cancellationToken))
             {
                 var kind = reader.GetString(2);
-                var works = reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[][]>(4).Select(CreatorOptOuts.FromBytes).ToList();
+                var works = reader.IsDBNull(4) ? [] : reader.GetFieldValue<byte[][]>(4).ToList();
                 // Normalised here, by the same code that normalises the posts' words, so both always agree.
                 optOuts.Add(new OptOutRule(reader.GetGuid(0), reader.GetGuid(1), kind, kind == OptOutKinds.Work ? null : CreatorNames.Normalize(reader.GetString(3)),
                     works, Verified: true, NullableTime(reader, 5), NullableTime(reader, 6)));
@@ -113,7 +113,7 @@ internal static class EligibilityReader
                 Sensitive = reader.GetBoolean(6),
                 AllowTraining = reader.IsDBNull(7) ? null : reader.GetBoolean(7),
                 Texts = texts,
-                Pdq = reader.IsDBNull(18) ? null : CreatorOptOuts.FromBytes(reader.GetFieldValue<byte[]>(18)),
+                Pdq = reader.IsDBNull(18) ? null : reader.GetFieldValue<byte[]>(18),
                 Signals = reader.IsDBNull(19) ? null : Signals(reader.GetString(19)),
                 OpenReports = reader.GetInt32(20),
                 MediaPresent = !reader.IsDBNull(14),

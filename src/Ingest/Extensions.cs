@@ -53,6 +53,7 @@ public static class Extensions
         services.TryAddSingleton<OutboxQueue>();
         services.TryAddSingleton<ConsentLedger>();
         services.TryAddSingleton<TermsCatalog>();
+        services.TryAddSingleton<PostTraining>();
         services.TryAddSingleton<CreatorOptOuts>();
         builder.AddGenerations();
 

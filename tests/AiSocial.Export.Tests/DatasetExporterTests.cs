@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using AiSocial.Export.Runs;
 using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
 using AiSocial.Problems;
 using AiSocial.Testing;
 
@@ -76,16 +77,18 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
     }
 
     [Fact]
-    public void The_manifest_counts_every_post_by_why_it_was_left_out()
+    public async Task The_manifest_counts_every_post_by_why_it_was_left_out_and_names_the_ledger_head()
     {
         var manifest = export.Run.Manifest;
 
         Assert.Equal(2, manifest.RowsIncluded);
-        Assert.Equal(1, manifest.Excluded[ExclusionReasons.NoConsent]);
+        Assert.Equal(1, manifest.Excluded[ExclusionReasons.ConsentMissing]);
         Assert.Equal(1, manifest.Excluded[ExclusionReasons.ConsentWithdrawn]);
         Assert.True(manifest.Excluded[ExclusionReasons.NotPublished] >= 1);
         Assert.Equal(export.Progress[^1].Done, manifest.RowsIncluded + manifest.Excluded.Values.Sum());
         Assert.True(manifest.ConsentLedgerHead >= Scenario.ConsentingEventId);
+        Assert.Equal(await export.Get<ConsentLedger>().HeadHashAsync(default), manifest.ConsentLedgerHeadHash);
+        Assert.Matches("^[0-9a-f]{64}$", manifest.ConsentLedgerHeadHash);
     }
 
     [Fact]

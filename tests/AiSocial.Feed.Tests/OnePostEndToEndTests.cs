@@ -70,6 +70,6 @@ public sealed class OnePostEndToEndTests(FeedFixture feed) : IClassFixture<FeedF
         Assert.Equal("approve", row.GetProperty("moderation_label").GetString());
         // The row holds the stored original, which the image's URL names; served copies carry consent-dependent XMP besides.
         Assert.Equal(published.GetProperty("imageUrl").GetString()!["/media/".Length..], row.GetProperty("sha256").GetString());
-        Assert.Equal(1, run.Manifest.Excluded["no_consent"]); // the manifest's published key
+        Assert.Equal(1, run.Manifest.Excluded["consent_missing"]); // the manifest's published key (issue 11 names)
     }
 }

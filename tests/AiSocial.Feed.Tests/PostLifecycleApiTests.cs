@@ -152,6 +152,33 @@ public sealed class PostLifecycleApiTests(FeedFixture feed) : IClassFixture<Feed
         }
     }
 
+    [Fact]
+    public async Task The_authors_own_view_shows_what_the_training_setting_does_and_nobody_else_sees_it()
+    {
+        var author = await PersonAsync();
+        var stranger = await PersonAsync();
+        var consent = feed.Client(author.Token);
+        Assert.True((await consent.PutAsJsonAsync("/api/v1/me/consent", new { purpose = "cawg.ai_training", granted = true, termsVersion = "2026-11" }))
+            .IsSuccessStatusCode);
+        var inherits = await PostAsync(author);
+        var optedOut = await PostAsync(author, null, ("allowTraining", "false"));
+        await PublishAsync(inherits);
+
+        static (string?, string?, string?) Training(JsonElement post) => (post.GetProperty("training").GetProperty("setting").GetString(),
+            post.GetProperty("training").GetProperty("effective").GetProperty("cawg.ai_training").GetString(),
+            post.GetProperty("training").GetProperty("effective").GetProperty("cawg.ai_generative_training").GetString());
+
+        Assert.Equal(("inherit", "allowed", "consent_missing"), Training(await GetJsonAsync($"/api/v1/posts/{inherits}", author)));
+        Assert.Equal(("excluded", "post_setting", "consent_missing"), Training(await GetJsonAsync($"/api/v1/posts/{optedOut}", author)));
+        Assert.False((await GetJsonAsync($"/api/v1/posts/{inherits}", stranger)).TryGetProperty("training", out _));
+        Assert.False((await GetJsonAsync($"/api/v1/posts/{inherits}")).TryGetProperty("training", out _));
+
+        // Withdrawing shows at once: the post still says what it says, consent no longer covers it.
+        Assert.True((await consent.PutAsJsonAsync("/api/v1/me/consent", new { purpose = "cawg.ai_training", granted = false, termsVersion = "2026-11" }))
+            .IsSuccessStatusCode);
+        Assert.Equal(("inherit", "consent_withdrawn", "consent_missing"), Training(await GetJsonAsync($"/api/v1/posts/{inherits}", author)));
+    }
+
     private static readonly Dictionary<string, (string Field, (string Name, string Value)[] Fields)> BadFields = new()
     {
         ["a tag with a hyphen"] = ("tags", [("tags", "good, not-good")]),

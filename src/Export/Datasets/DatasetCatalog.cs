@@ -6,7 +6,8 @@ using Npgsql;
 
 namespace AiSocial.Export.Datasets;
 
-public sealed record Dataset(Guid Id, string Name, string Description, string Purpose, DateTimeOffset CreatedAt, string CreatedBy);
+/// <summary>A dataset definition: its CAWG <see cref="Purpose"/> is the consent its authors must have given; sensitive posts go in only when <see cref="AllowSensitive"/>.</summary>
+public sealed record Dataset(Guid Id, string Name, string Description, string Purpose, DateTimeOffset CreatedAt, string CreatedBy, bool AllowSensitive = false);
 
 /// <summary>Named dataset definitions that ML engineers export.</summary>
 public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog audit)
@@ -15,7 +16,12 @@ public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog
     private static partial Regex NamePattern();
 
     /// <summary>Creates the dataset unless one with the name exists; returns it either way. Refused when the name or purpose is invalid.</summary>
-    public async Task<Outcome<Dataset>> EnsureAsync(Actor actor, string name, string description, string purpose, CancellationToken cancellationToken)
+    public async Task<Outcome<Dataset>> EnsureAsync(Actor actor, string name, string description, string purpose, CancellationToken cancellationToken) =>
+        await EnsureAsync(actor, name, description, purpose, allowSensitive: false, cancellationToken);
+
+    /// <inheritdoc cref="EnsureAsync(Actor, string, string, string, CancellationToken)"/>
+    public async Task<Outcome<Dataset>> EnsureAsync(Actor actor, string name, string description, string purpose, bool allowSensitive,
+        CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         if (!NamePattern().IsMatch(name))
@@ -38,7 +44,7 @@ public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog
         var id = Guid.CreateVersion7();
         await using (var command = new NpgsqlCommand(
             """
-            insert into export.datasets (id, name, description, purpose, created_by) values ($1, $2, $3, $4, $5)
+            insert into export.datasets (id, name, description, purpose, created_by, allow_sensitive) values ($1, $2, $3, $4, $5, $6)
             on conflict (name) do nothing
             """, connection))
         {
@@ -47,9 +53,10 @@ public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog
             command.Parameters.Add(new() { Value = description });
             command.Parameters.Add(new() { Value = purpose });
             command.Parameters.Add(new() { Value = actor.Name });
+            command.Parameters.Add(new() { Value = allowSensitive });
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
-                await audit.AppendAsync(connection, actor, "dataset.create", "dataset", name, new { description, purpose }, cancellationToken);
+                await audit.AppendAsync(connection, actor, "dataset.create", "dataset", name, new { description, purpose, allowSensitive }, cancellationToken);
             }
         }
 
@@ -70,7 +77,7 @@ public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog
         return await ReadAsync(command, cancellationToken);
     }
 
-    private const string Select = "select id, name, description, purpose, created_at, created_by from export.datasets";
+    private const string Select = "select id, name, description, purpose, created_at, created_by, allow_sensitive from export.datasets";
 
     private static async Task<IReadOnlyList<Dataset>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -79,7 +86,7 @@ public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog
         while (await reader.ReadAsync(cancellationToken))
         {
             datasets.Add(new Dataset(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5)));
+                reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5), reader.GetBoolean(6)));
         }
 
         return datasets;

@@ -16,7 +16,7 @@ using NpgsqlTypes;
 namespace AiSocial.Export.Runs;
 
 /// <summary>
-/// Exports a dataset: reads posts, consent and labels in one repeatable-read snapshot, applies <see cref="Eligibility"/>,
+/// Exports a dataset: reads posts, consent, opt-outs and labels in one repeatable-read snapshot, decides each post with <see cref="Eligibility"/>,
 /// writes Parquet shards and a manifest into a staging directory, and publishes it by renaming it into place, so the
 /// output is all there or not there at all. Every run is recorded and audited.
 /// </summary>
@@ -89,33 +89,39 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         }
 
         var ledgerHead = await TrainingCandidates.LedgerHeadAsync(connection, cancellationToken);
+        var ledgerHeadHash = await ConsentLedger.HeadHashAsync(connection, cancellationToken);
         var total = await TrainingCandidates.CountAsync(connection, cancellationToken);
         var labels = await LabelStore.LatestAsync(connection, cancellationToken);
         var policyVersion = await PolicyStore.ActiveLabelAsync(connection, cancellationToken);
+        var eligibility = await EligibilityReader.SnapshotAsync(connection, snapshotAt, dataset.Purpose, cancellationToken);
+        var purpose = new DatasetPurpose(dataset.Purpose, dataset.AllowSensitive);
         var excluded = new SortedDictionary<string, long>(StringComparer.Ordinal);
         long done = 0, included = 0;
 
         await using var writer = new ParquetShardWriter(staging, Split);
-        await foreach (var candidate in TrainingCandidates.ReadAsync(connection, dataset.Purpose, cancellationToken))
+        await foreach (var candidate in EligibilityReader.CandidatesAsync(connection, labels, cancellationToken))
         {
-            var label = labels.GetValueOrDefault(candidate.PostId);
-            var reason = Eligibility.ExclusionReason(candidate, label);
-            if (reason is null && !media.Exists(candidate.Media.Sha256))
+            var post = candidate.Eligibility;
+            var verdict = Eligibility.Decide(post, eligibility, purpose);
+            // The file is looked for only when the post would go in: a missing file is the last rule.
+            if (verdict.Eligible && !media.Exists(candidate.Media!.Sha256))
             {
-                reason = ExclusionReasons.MediaMissing;
+                verdict = Eligibility.Decide(post with { MediaPresent = false }, eligibility, purpose);
             }
 
-            if (reason is null)
+            if (verdict.Eligible)
             {
-                var bytes = await media.ReadAllBytesAsync(candidate.Media.Sha256, cancellationToken);
-                await writer.AddAsync(new DatasetRow(candidate.PostId, candidate.Prompt, candidate.Caption, bytes,
-                    $"{candidate.Media.Sha256}{Extension(candidate.Media.ContentType)}", candidate.Media.Width, candidate.Media.Height,
-                    label!.Decision.ToDatabase(), label.Source.ToDatabase(), candidate.Consent!.EventId, candidate.PublishedAt!.Value), cancellationToken);
+                var file = candidate.Media!;
+                var bytes = await media.ReadAllBytesAsync(file.Sha256, cancellationToken);
+                await writer.AddAsync(new DatasetRow(post.PostId, candidate.Prompt, candidate.Caption, bytes,
+                    $"{file.Sha256}{Extension(file.ContentType)}", file.Width, file.Height,
+                    candidate.Label!.Decision.ToDatabase(), candidate.Label.Source.ToDatabase(), verdict.ConsentEventId!.Value,
+                    candidate.PublishedAt!.Value), cancellationToken);
                 included++;
             }
             else
             {
-                excluded[reason] = excluded.GetValueOrDefault(reason) + 1;
+                excluded[verdict.Reason!] = excluded.GetValueOrDefault(verdict.Reason!) + 1;
             }
 
             if (++done % 256 == 0)
@@ -129,7 +135,7 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         progress?.Report(new ExportProgress(done, Math.Max(total, done), included));
 
         var manifest = new ExportManifest(dataset.Name, runId, dataset.Purpose, snapshotAt, ledgerHead, policyVersion,
-            included, excluded, files, DateTimeOffset.UtcNow, actor.Name);
+            included, excluded, files, DateTimeOffset.UtcNow, actor.Name, ledgerHeadHash);
         await using (var stream = File.Create(Path.Combine(staging, ExportManifest.FileName)))
         {
             await JsonSerializer.SerializeAsync(stream, manifest, ExportManifest.Json, cancellationToken);
@@ -178,7 +184,7 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         }
 
         await audit.AppendAsync(connection, actor, "export.run", "dataset", dataset.Name,
-            new { runId, output, manifest.RowsIncluded, manifest.Excluded, manifest.ConsentLedgerHead, files = manifest.Files.Count },
+            new { runId, output, manifest.RowsIncluded, manifest.Excluded, manifest.ConsentLedgerHead, manifest.ConsentLedgerHeadHash, files = manifest.Files.Count },
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }

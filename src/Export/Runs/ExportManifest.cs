@@ -3,7 +3,11 @@ using AiSocial.Export.Parquet;
 
 namespace AiSocial.Export.Runs;
 
-/// <summary>What an export published: enough to check every file and to say which data and consent state it came from.</summary>
+/// <summary>
+/// What an export published: enough to check every file and to say which data and consent state it came from
+/// (<see cref="ConsentLedgerHead"/> the newest ledger event's id, <see cref="ConsentLedgerHeadHash"/> its chain hash).
+/// <see cref="Excluded"/> counts the posts left out by the first reason <see cref="Eligibility"/> gave.
+/// </summary>
 public sealed record ExportManifest(
     string Dataset,
     Guid RunId,
@@ -15,7 +19,8 @@ public sealed record ExportManifest(
     IReadOnlyDictionary<string, long> Excluded,
     IReadOnlyList<ShardFile> Files,
     DateTimeOffset CreatedAt,
-    string RequestedBy)
+    string RequestedBy,
+    string? ConsentLedgerHeadHash = null)
 {
     public const string FileName = "manifest.json";
 

@@ -1,3 +1,4 @@
+using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Posts;
 
 namespace AiSocial.Feed.Apis;
@@ -35,10 +36,23 @@ public record PostResponse(
     long RepostCount,
     DateTimeOffset CreatedAt,
     DateTimeOffset? PublishedAt,
-    DateTimeOffset? EditedAt);
+    DateTimeOffset? EditedAt)
+{
+    /// <summary>Only in the author's own view of a post (left out for everyone else): its training setting and what it does.</summary>
+    public PostTrainingResponse? Training { get; init; }
+}
+
+/// <summary>
+/// <c>setting</c>: <c>inherit</c> (the author's consent decides) or <c>excluded</c> (never used for training);
+/// <c>effective</c>: for <c>cawg.ai_training</c> and <c>cawg.ai_generative_training</c>, <c>allowed</c> or the reason it is
+/// not (<c>consent_missing</c>, <c>consent_withdrawn</c>, <c>terms_not_accepted</c>, <c>post_setting</c>), as dataset manifests count it.
+/// </summary>
+public sealed record PostTrainingResponse(string Setting, IReadOnlyDictionary<string, string> Effective);
 
 public static class PostMapping
 {
+    public static PostTrainingResponse ToResponse(this PostTrainingState state) => new(state.Setting, state.Effective);
+
     /// <summary>
     /// The post as a client sees it. <paramref name="showPrompt"/> is false when the post's prompt visibility hides it
     /// from this viewer: the prompt and negative prompt are then left out.

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using AiSocial.Ingest.Accounts;
+using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Posts;
 using AiSocial.Problems;
 using AiSocial.ServiceDefaults;
@@ -129,7 +130,7 @@ public static class PostsApi
     private static async Task<Results<Accepted<PostResponse>, BadRequestProblem, ConflictProblem, PayloadTooLargeProblem, UnsupportedMediaTypeProblem,
             UnprocessableProblem>>
         CreatePost([FromForm] PostForm form, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, ClaimsPrincipal user,
-            HttpResponse response, PostSubmissions submissions, CancellationToken cancellationToken)
+            HttpResponse response, PostSubmissions submissions, PostTraining training, CancellationToken cancellationToken)
     {
         await using var image = form.Image?.OpenReadStream();
         var draft = new PostDraft(form.Prompt, form.Caption)
@@ -163,16 +164,24 @@ public static class PostsApi
             response.Headers["Idempotent-Replayed"] = "true";
         }
 
-        return TypedResults.Accepted($"/api/v1/posts/{post.Id}", post.ToResponse());
+        return TypedResults.Accepted($"/api/v1/posts/{post.Id}",
+            post.ToResponse() with { Training = (await training.StateAsync(post, cancellationToken)).ToResponse() });
     }
 
+    /// <summary>The author's own view also says what the post's training setting does (issue 11: "its effect is recorded").</summary>
     private static async Task<Results<Ok<PostResponse>, NotFoundProblem>> GetPost(Guid id, ClaimsPrincipal user, PostStore posts,
-        PromptAudience audience, CancellationToken cancellationToken)
+        PromptAudience audience, PostTraining training, CancellationToken cancellationToken)
     {
         var viewer = Viewer(user);
-        return await posts.GetVisibleAsync(id, viewer, cancellationToken) is { } post
-            ? TypedResults.Ok(post.ToResponse(await audience.PromptShownAsync(viewer, post, cancellationToken)))
-            : NoSuchPost(id);
+        if (await posts.GetVisibleAsync(id, viewer, cancellationToken) is not { } post)
+        {
+            return NoSuchPost(id);
+        }
+
+        var response = post.ToResponse(await audience.PromptShownAsync(viewer, post, cancellationToken));
+        return TypedResults.Ok(viewer == post.Author.Id
+            ? response with { Training = (await training.StateAsync(post, cancellationToken)).ToResponse() }
+            : response);
     }
 
     private static async Task<Results<Ok<PostResponse>, BadRequestProblem, NotFoundProblem>> EditPost(Guid id, PostEditRequest request,

@@ -14,7 +14,7 @@ internal sealed record StoredPicture(byte[] Png, int Width, int Height);
 /// </summary>
 internal static class GeneratedImages
 {
-    public const string TrainedAlgorithmicMedia = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
+    public const string TrainedAlgorithmicMedia = XmpEmbedding.TrainedAlgorithmicMedia;
     public const string AlgorithmicMedia = "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia";
 
     private const int MaxSide = 4096;

@@ -464,12 +464,14 @@ public sealed class ExportRunner
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
-    /// <summary>Every row of the dataset revoked so far and those this run revokes (as of its snapshot), in row-key order.</summary>
+    /// <summary>Every row of the dataset revoked so far and not published again by this run, and those this run revokes (as of its snapshot), in row-key order.</summary>
     private async Task<IReadOnlyList<RevokedRow>> RevokedRowsAsync(Run run, DateTimeOffset snapshotAt, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(
             """
-            select row_key, post_id, shard, revoked_reason, revoked_at from export.published_rows where dataset_id = $2 and revoked_at is not null
+            select p.row_key, p.post_id, p.shard, p.revoked_reason, p.revoked_at from export.published_rows p
+            where p.dataset_id = $2 and p.revoked_at is not null
+              and not exists (select 1 from export.run_rows r where r.run_id = $1 and r.row_key = p.row_key)
             union all
             select r.row_key, r.post_id, r.shard, r.reason, $3 from export.run_revocations r where r.run_id = $1
             order by 1

@@ -35,6 +35,7 @@ public static class Extensions
             services.GetRequiredService<ILogger<ExportRunner>>()));
         services.TryAddSingleton<DatasetExporter>();
         services.TryAddSingleton<ExportRuns>();
+        services.TryAddSingleton<DatasetSchedules>();
         return builder;
     }
 }

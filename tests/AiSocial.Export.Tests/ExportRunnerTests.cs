@@ -22,7 +22,7 @@ public sealed class RunnerFixture : PlatformFixture
         Scenario = await ExportScenario.CreateAsync(this);
     }
 
-    public async Task<StoredDatasetSpec> NewDatasetAsync(DatasetSplits? splits = null)
+    public async Task<StoredDatasetSpec> NewDatasetAsync(DatasetSplits? splits = null, string? schedule = null)
     {
         var name = $"run-{Guid.NewGuid():N}"[..20];
         return (await Get<DatasetSpecs>().CreateAsync(Actor.System("test"), new DatasetSpec
@@ -31,6 +31,7 @@ public sealed class RunnerFixture : PlatformFixture
             Description = "Runner test dataset.",
             // An even split would leave the test's two rows in one or two splits by chance; all in train is predictable.
             Splits = splits ?? new DatasetSplits { Train = 1, Validation = 0, Test = 0 },
+            Schedule = schedule,
         }, default)).Value;
     }
 
@@ -372,6 +373,45 @@ public sealed class ExportRunnerTests(RunnerFixture runs) : IClassFixture<Runner
 
         Assert.Equal(CommonProblems.NotFound, refusal.Problem);
         Assert.Contains(known.Spec.Name, refusal.Detail);
+    }
+
+    [Fact]
+    public async Task A_scheduled_dataset_is_started_once_its_next_firing_has_passed_and_not_again_until_the_next_one()
+    {
+        var dataset = await runs.NewDatasetAsync(schedule: "0 0 3 * * ?");
+        var created = await runs.ScalarAsync<DateTime>("select updated_at from export.datasets where id = $1", dataset.DatasetId);
+        var now = DateTimeOffset.UtcNow.AddHours(1);
+        var asked = new List<(string Schedule, DateTimeOffset Since)>();
+        // The firing after the spec was saved is due within the hour; the one after a scheduled start is a day later.
+        DateTimeOffset? EveryTwoHours(string schedule, DateTimeOffset since)
+        {
+            asked.Add((schedule, since));
+            return schedule == "0 0 3 * * ?" && since.UtcDateTime <= created ? since.AddMinutes(30) : since.AddDays(1);
+        }
+
+        var first = Assert.Single(await runs.Get<DatasetSchedules>().StartDueAsync(EveryTwoHours, now, default), s => s.Dataset == dataset.Spec.Name);
+        await runs.Runner.WhenFinishedAsync(first.RunId!.Value);
+        var second = await runs.Get<DatasetSchedules>().StartDueAsync(EveryTwoHours, now, default);
+
+        Assert.Equal("succeeded", await runs.ScalarAsync<string>("select status from export.runs where id = $1", first.RunId));
+        Assert.Equal("system:schedule", await runs.ScalarAsync<string>("select requested_by from export.runs where id = $1", first.RunId));
+        Assert.DoesNotContain(second, s => s.Dataset == dataset.Spec.Name);
+        // The second check counts from the scheduled start, not from the spec's creation.
+        var ours = asked.Where(a => a.Schedule == "0 0 3 * * ?").ToList();
+        Assert.True(ours[^1].Since > ours[0].Since);
+    }
+
+    [Fact]
+    public async Task A_schedule_the_scheduler_cannot_read_starts_nothing_and_says_so()
+    {
+        var dataset = await runs.NewDatasetAsync(schedule: "0 0 3 * * ? 1999-1998");
+
+        var start = Assert.Single(await runs.Get<DatasetSchedules>().StartDueAsync((_, _) => null, DateTimeOffset.UtcNow, default),
+            s => s.Dataset == dataset.Spec.Name);
+
+        Assert.Null(start.RunId);
+        Assert.Contains("not a valid Quartz cron expression", start.NotStarted);
+        Assert.Equal(0, await runs.ScalarAsync<long>("select count(*) from export.runs where dataset_id = $1", dataset.DatasetId));
     }
 
     private async Task AssertNothingPublishedAsync(StoredDatasetSpec dataset, Guid runId, string status)

@@ -1,5 +1,6 @@
 using AiSocial.AdminConsole.Account;
 using AiSocial.AdminConsole.Apis;
+using AiSocial.AdminConsole.Datasets;
 using AiSocial.AdminConsole.Events;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
@@ -89,6 +90,7 @@ public static class Extensions
         services.TryAddTransient<EventRollupJob>();
         services.TryAddTransient<IdempotencyKeyPurgeJob>();
         services.TryAddTransient<TrendingJob>();
+        services.TryAddTransient<DatasetScheduleJob>();
         builder.AddQuartz(quartz =>
         {
             quartz.ConfigureScheduler(scheduler =>
@@ -108,6 +110,7 @@ public static class Extensions
             quartz.AddMediaSweep();
             quartz.AddEventJobs();
             quartz.AddTrendingRanking();
+            quartz.AddDatasetSchedules();
         });
         builder.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         return builder;

@@ -1,10 +1,16 @@
 using System.Reflection;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Runs;
+using AiSocial.Export.Writing;
+using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Database;
 using AiSocial.Moderation;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace AiSocial.Export;
 
@@ -12,16 +18,24 @@ public static class Extensions
 {
     public static readonly MigrationModule Migrations = new("export", 30, Assembly.GetExecutingAssembly());
 
-    /// <summary>Dataset definitions, the exporter and run history.</summary>
+    /// <summary>Dataset specs, the runner that exports them, and run history.</summary>
     public static IHostApplicationBuilder AddExport(this IHostApplicationBuilder builder)
     {
         builder.AddModeration();
         var services = builder.Services;
         services.AddMigrations(Migrations);
         services.TryAddSingleton<ExportTelemetry>();
+        services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<DatasetSpecs>();
         services.TryAddSingleton<DatasetCatalog>();
+        services.TryAddSingleton<DatasetWriter>();
+        services.TryAddSingleton(services => new ExportRunner(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<DatasetSpecs>(),
+            services.GetRequiredService<DatasetWriter>(), services.GetRequiredService<AuditLog>(), services.GetRequiredService<ExportTelemetry>(),
+            services.GetRequiredService<IOptions<ExportOptions>>(), services.GetService<IHostApplicationLifetime>(),
+            services.GetRequiredService<ILogger<ExportRunner>>()));
         services.TryAddSingleton<DatasetExporter>();
         services.TryAddSingleton<ExportRuns>();
+        services.TryAddSingleton<DatasetSchedules>();
         return builder;
     }
 }

@@ -55,6 +55,7 @@ public sealed class WorkerNode : IAsyncDisposable
         start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
         start.Environment["ConnectionStrings__aisocial"] = platform.ConnectionString;
         start.Environment["Media__Root"] = platform.MediaRoot;
+        start.Environment["Export__Root"] = platform.ExportRoot;
         start.Environment["Models__Directory"] = TestModels.Directory;
         start.Environment["Moderation__ScanIntervalSeconds"] = "1";
         start.Environment["Moderation__ScanBatchSize"] = "4";

@@ -36,6 +36,7 @@ public static class CommandLine
         {
             start.Environment["ConnectionStrings__aisocial"] = platform.ConnectionString;
             start.Environment["Media__Root"] = platform.MediaRoot;
+            start.Environment["Export__Root"] = platform.ExportRoot;
         }
 
         foreach (var (name, value) in environment)

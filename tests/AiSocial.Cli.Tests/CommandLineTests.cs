@@ -87,7 +87,8 @@ public sealed class CommandLineTests(PlatformFixture platform) : IClassFixture<P
         var run = await CommandLine.RunAsync(platform, "export", "run", "--dataset", "demo", "--out", output);
 
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Contains("progress: 100%", run.Error); // redirected output gets plain progress lines
+        Assert.Contains("progress: write: ", run.Error); // redirected output gets plain progress lines, one at each phase
+        Assert.Contains("progress: published: ", run.Error);
         Assert.Contains("data/train-00000-of-00001.parquet", run.Output);
         var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "manifest.json"))).RootElement;
         var rows = await DuckDb.QueryAsync($"select count(*) as n from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");

@@ -21,6 +21,8 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     public string MediaRoot { get; } = Directory.CreateTempSubdirectory("aisocial-media-").FullName;
 
+    public string ExportRoot { get; } = Directory.CreateTempSubdirectory("aisocial-exports-").FullName;
+
     public abstract IServiceProvider Services { get; }
 
     public T Get<T>()
@@ -28,11 +30,12 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     public NpgsqlDataSource DataSource => Get<NpgsqlDataSource>();
 
-    /// <summary>Settings every host under test gets: this class's database and media root, the prepared models, no background scanning.</summary>
+    /// <summary>Settings every host under test gets: this class's database, media and export roots, the prepared models, no background scanning.</summary>
     protected IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["ConnectionStrings:aisocial"] = ConnectionString,
         ["Media:Root"] = MediaRoot,
+        ["Export:Root"] = ExportRoot,
         ["Models:Directory"] = TestModels.Directory,
         ["Moderation:RunScheduledScans"] = "false",
         ["Console:RunScheduler"] = "false",
@@ -53,6 +56,7 @@ public abstract class DatabaseFixture : IAsyncLifetime
         await StopAsync();
         await TestDatabase.DropAsync(ConnectionString);
         Directory.Delete(MediaRoot, recursive: true);
+        Directory.Delete(ExportRoot, recursive: true);
     }
 
     public async Task<Account> CreateAccountAsync(params string[] roles)

@@ -27,11 +27,26 @@ public sealed class DemoSeed(
     PostScanner scanner,
     ReviewQueue reviewQueue,
     UserReports reports,
-    DatasetCatalog datasets,
+    DatasetSpecs datasets,
     NpgsqlDataSource dataSource)
 {
     public const string DatasetName = "demo";
     public const string TermsVersion = "2026-11";
+
+    /// <summary>The demo dataset's full spec: every column, the usual splits, no schedule (run it with <c>./aisocial export run --dataset demo</c>).</summary>
+    public static readonly DatasetSpec DemoDataset = new()
+    {
+        Name = DatasetName,
+        Description = "Demo: published, approved posts whose authors consent to AI training.",
+        Purpose = ConsentPurposes.AiTraining,
+        License = "CC-BY-4.0",
+        Filters = new DatasetFilters { Tags = [], IncludeSensitive = false, MinLabelConfidence = 0 },
+        Columns = null,
+        Splits = new DatasetSplits { Train = 0.8, Validation = 0.1, Test = 0.1 },
+        ShardSizeMb = 500,
+        RowGroupMb = 100,
+        Schedule = null,
+    };
 
     private sealed record DemoPost(int Seed, string Author, string Prompt, string? Caption, DemoOutcome Outcome);
 
@@ -116,8 +131,10 @@ public sealed class DemoSeed(
             _ = (await reviewQueue.DecideAsync(task.TaskId, moderator, ReviewDecision.Approve, shownBlurred: false, "demo seed", cancellationToken)).Value;
         }
 
-        _ = (await datasets.EnsureAsync(Actor.CommandLine(), DatasetName,
-            "Demo: published, approved posts whose authors consent to AI training.", ConsentPurposes.AiTraining, cancellationToken)).Value;
+        if (await datasets.FindAsync(DatasetName, cancellationToken) is null)
+        {
+            _ = (await datasets.CreateAsync(Actor.CommandLine(), DemoDataset, cancellationToken)).Value;
+        }
         log.WriteLine($"Demo data ready: {credentials.Count} accounts, {Posts.Length} posts, dataset '{DatasetName}'.");
         return credentials;
     }

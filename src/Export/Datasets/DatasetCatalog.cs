@@ -1,6 +1,4 @@
-using System.Text.RegularExpressions;
 using AiSocial.Ingest.Audit;
-using AiSocial.Ingest.Consent;
 using AiSocial.Problems;
 using Npgsql;
 
@@ -9,12 +7,9 @@ namespace AiSocial.Export.Datasets;
 /// <summary>A dataset definition: its CAWG <see cref="Purpose"/> is the consent its authors must have given; sensitive posts go in only when <see cref="AllowSensitive"/>.</summary>
 public sealed record Dataset(Guid Id, string Name, string Description, string Purpose, DateTimeOffset CreatedAt, string CreatedBy, bool AllowSensitive = false);
 
-/// <summary>Named dataset definitions that ML engineers export.</summary>
-public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog audit)
+/// <summary>Named dataset definitions that ML engineers export: the plain columns each spec (<see cref="DatasetSpecs"/>) mirrors.</summary>
+public sealed class DatasetCatalog(NpgsqlDataSource dataSource, DatasetSpecs specs)
 {
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
-    private static partial Regex NamePattern();
-
     /// <summary>Creates the dataset unless one with the name exists; returns it either way. Refused when the name or purpose is invalid.</summary>
     public async Task<Outcome<Dataset>> EnsureAsync(Actor actor, string name, string description, string purpose, CancellationToken cancellationToken) =>
         await EnsureAsync(actor, name, description, purpose, allowSensitive: false, cancellationToken);
@@ -23,44 +18,24 @@ public sealed partial class DatasetCatalog(NpgsqlDataSource dataSource, AuditLog
     public async Task<Outcome<Dataset>> EnsureAsync(Actor actor, string name, string description, string purpose, bool allowSensitive,
         CancellationToken cancellationToken)
     {
-        var errors = new ValidationErrors();
-        if (!NamePattern().IsMatch(name))
+        if (await FindAsync(name, cancellationToken) is { } existing)
         {
-            errors.Add("name", "Dataset names are 1–63 lowercase letters, digits, '-' or '_'.");
+            return existing;
         }
 
-        if (!ConsentPurposes.All.Contains(purpose))
+        // A full spec with the defaults (all columns, 0.8/0.1/0.1 splits, a generated salt), version 1.
+        var created = await specs.CreateAsync(actor, new DatasetSpec
         {
-            errors.Add("purpose", $"Purpose must be one of {string.Join(", ", ConsentPurposes.All)}.");
+            Name = name,
+            Description = description,
+            Purpose = purpose,
+            Filters = new DatasetFilters { IncludeSensitive = allowSensitive },
+        }, cancellationToken);
+        if (created.Refusal is { } refusal && refusal.Problem != ExportProblems.DatasetExists)
+        {
+            return refusal;
         }
 
-        if (errors.ToRefusal() is { } invalid)
-        {
-            return invalid;
-        }
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var id = Guid.CreateVersion7();
-        await using (var command = new NpgsqlCommand(
-            """
-            insert into export.datasets (id, name, description, purpose, created_by, allow_sensitive) values ($1, $2, $3, $4, $5, $6)
-            on conflict (name) do nothing
-            """, connection))
-        {
-            command.Parameters.Add(new() { Value = id });
-            command.Parameters.Add(new() { Value = name });
-            command.Parameters.Add(new() { Value = description });
-            command.Parameters.Add(new() { Value = purpose });
-            command.Parameters.Add(new() { Value = actor.Name });
-            command.Parameters.Add(new() { Value = allowSensitive });
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
-            {
-                await audit.AppendAsync(connection, actor, "dataset.create", "dataset", name, new { description, purpose, allowSensitive }, cancellationToken);
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
         return (await FindAsync(name, cancellationToken))!;
     }
 

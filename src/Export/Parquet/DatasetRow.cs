@@ -14,4 +14,5 @@ internal sealed record DatasetRow(
     long ConsentEventId,
     DateTimeOffset PublishedAt);
 
-public sealed record ShardFile(string Path, long Rows, long Bytes, string Sha256);
+/// <summary>A file of a run: its path relative to the run with '/', the split of a shard, its rows (0 for the files that describe the run), size and SHA-256.</summary>
+public sealed record ShardFile(string Path, long Rows, long Bytes, string Sha256, string? Split = null);

@@ -3,12 +3,13 @@ using Npgsql;
 
 namespace AiSocial.Export.Runs;
 
-/// <summary>Where a run is: running until it is published whole (succeeded) or left nothing behind (failed).</summary>
+/// <summary>Where a run is: running until it is published whole (succeeded) or left nothing behind (failed, or cancelled on request).</summary>
 public enum ExportRunStatus
 {
     Running,
     Succeeded,
     Failed,
+    Cancelled,
 }
 
 public sealed record ExportRunSummary(Guid RunId, string Dataset, ExportRunStatus Status, string RequestedBy, DateTimeOffset StartedAt,

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AiSocial.Export;
+
+/// <summary>
+/// Where runs are published (<c>Export:Root</c>: <c>{Root}/{dataset}/{runId}/</c>), how often a running run reports its
+/// progress and heartbeat, and how old a heartbeat may grow before the run counts as killed.
+/// </summary>
+public sealed record ExportOptions
+{
+    public const string Section = "Export";
+
+    [Required]
+    public string Root { get; init; } = "";
+
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A running run whose heartbeat is older than this was killed; the next start fails it and cleans up after it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The public address of the console, for the <c>url</c> of croissant.json; a URN names the dataset when unset.</summary>
+    public string? PublicUrl { get; init; }
+}

@@ -1,0 +1,722 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Text.Json;
+using AiSocial.Export.Datasets;
+using AiSocial.Export.Parquet;
+using AiSocial.Export.Writing;
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
+using AiSocial.Ingest.Database;
+using AiSocial.Moderation.Policy;
+using AiSocial.Problems;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AiSocial.Export.Runs;
+
+/// <summary>A full run writes every eligible row; an incremental one only those no run has published yet, and carries the revocations.</summary>
+public enum ExportRunKind
+{
+    Full,
+    Incremental,
+}
+
+/// <summary>How a run ended: published (with its manifest) or cancelled (nothing published).</summary>
+public sealed record ExportRunResult(Guid RunId, ExportRunStatus Status, string Output, ExportManifest? Manifest);
+
+/// <summary>
+/// Runs a dataset's export: one run of a dataset at a time across the cluster (a partial unique index), progress and a
+/// heartbeat in <c>export.runs</c>, cancellable, and published whole or not at all. A run is staged in
+/// <c>{root}/{dataset}/.staging-{runId:N}/</c>, described (revocations.parquet, croissant.json, README.md, then
+/// manifest.json last) and renamed into <c>{root}/{dataset}/{runId}/</c>; the transaction that marks it succeeded moves
+/// its staged rows into <c>export.published_rows</c> and applies its revocations. A run whose process died leaves a
+/// running row with an old heartbeat: the next start of the dataset fails it, deletes its files and staged rows, and
+/// starts clean. Every start, success, cancellation and failure is audited.
+/// </summary>
+public sealed class ExportRunner
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly DatasetSpecs _specs;
+    private readonly DatasetWriter _writer;
+    private readonly AuditLog _audit;
+    private readonly ExportTelemetry _telemetry;
+    private readonly ExportOptions _options;
+    private readonly IHostApplicationLifetime? _lifetime;
+    private readonly ILogger<ExportRunner> _logger;
+    private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<Guid, Task> _background = new();
+
+    internal ExportRunner(NpgsqlDataSource dataSource, DatasetSpecs specs, DatasetWriter writer, AuditLog audit, ExportTelemetry telemetry,
+        IOptions<ExportOptions> options, IHostApplicationLifetime? lifetime, ILogger<ExportRunner> logger)
+    {
+        _dataSource = dataSource;
+        _specs = specs;
+        _writer = writer;
+        _audit = audit;
+        _telemetry = telemetry;
+        _options = options.Value;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    private sealed record PreviousRun(Guid Id, string Version, DateTimeOffset SnapshotAt, int? SpecVersion, ExportManifest? Manifest);
+
+    private sealed record Run(Guid Id, StoredDatasetSpec Dataset, ExportRunKind Kind, Actor Actor, string Output, string Staging,
+        PreviousRun? Previous, DateTimeOffset? Watermark);
+
+    /// <summary>Starts a run in the background of this host and returns its id; refused when the dataset is unknown or already running.</summary>
+    public async Task<Outcome<Guid>> StartAsync(string dataset, Actor actor, ExportRunKind kind, CancellationToken cancellationToken)
+    {
+        var begun = await BeginAsync(dataset, actor, kind, null, cancellationToken);
+        if (begun.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
+        var run = begun.Value;
+        var stopping = _lifetime?.ApplicationStopping ?? CancellationToken.None;
+        _background[run.Id] = Task.Run(async () =>
+        {
+            try
+            {
+                await ExecuteAsync(run, null, stopping);
+            }
+            catch (Exception exception)
+            {
+                _logger.LogError(exception, "Export run {RunId} of {Dataset} failed", run.Id, dataset);
+            }
+            finally
+            {
+                _background.TryRemove(run.Id, out _);
+            }
+        }, CancellationToken.None);
+        return run.Id;
+    }
+
+    /// <summary>Completes when a run this process started in the background has ended (at once for any other run).</summary>
+    internal Task WhenFinishedAsync(Guid runId) => _background.TryGetValue(runId, out var task) ? task : Task.CompletedTask;
+
+    /// <summary>
+    /// Runs the dataset now and returns when it is published or cancelled; <paramref name="output"/> publishes to that new or
+    /// empty directory instead of under the export root. Refused when the dataset is unknown or already running, or the
+    /// output is not empty; a failure is recorded, cleaned up and thrown.
+    /// </summary>
+    public async Task<Outcome<ExportRunResult>> RunAsync(string dataset, Actor actor, ExportRunKind kind, string? output, IProgress<RunProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var begun = await BeginAsync(dataset, actor, kind, output, cancellationToken);
+        if (begun.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
+        return await ExecuteAsync(begun.Value, progress, cancellationToken);
+    }
+
+    /// <summary>Asks a running run to stop: it ends cancelled with nothing published, on whichever node runs it.</summary>
+    public async Task<Outcome<Guid>> CancelAsync(Guid runId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        string? dataset;
+        await using (var command = new NpgsqlCommand(
+            """
+            update export.runs r set cancel_requested = true from export.datasets d
+            where r.id = $1 and d.id = r.dataset_id and r.status = 'running'
+            returning d.name
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = runId });
+            dataset = (string?)await command.ExecuteScalarAsync(cancellationToken);
+        }
+
+        if (dataset is null)
+        {
+            await using var command = new NpgsqlCommand("select status from export.runs where id = $1", connection);
+            command.Parameters.Add(new() { Value = runId });
+            return await command.ExecuteScalarAsync(cancellationToken) is string status
+                ? new Refusal(ExportProblems.RunNotRunning, $"Run {runId} is not running; it {status}.")
+                : new Refusal(CommonProblems.NotFound, $"There is no export run {runId}.");
+        }
+
+        await _audit.AppendAsync(connection, actor, "export.cancel_request", "dataset", dataset, new { runId }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (_running.TryGetValue(runId, out var running))
+        {
+            await running.CancelAsync();
+        }
+
+        return runId;
+    }
+
+    private async Task<Outcome<Run>> BeginAsync(string name, Actor actor, ExportRunKind kind, string? output, CancellationToken cancellationToken)
+    {
+        var dataset = await _specs.FindAsync(name, cancellationToken);
+        if (dataset is null)
+        {
+            var known = (await _specs.ListAsync(cancellationToken)).Select(d => d.Spec.Name);
+            return new Refusal(CommonProblems.NotFound, $"There is no dataset named '{name}'. Known: {string.Join(", ", known)}.");
+        }
+
+        var runId = Guid.CreateVersion7();
+        if (output is not null)
+        {
+            output = Path.GetFullPath(output);
+            if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any() || File.Exists(output))
+            {
+                return new Refusal(ExportProblems.ExportTargetExists, $"{output} already exists and is not empty; choose a new directory.");
+            }
+        }
+        else
+        {
+            output = Path.Combine(Path.GetFullPath(_options.Root), name, runId.ToString());
+        }
+
+        await RecoverStaleAsync(dataset.DatasetId, cancellationToken);
+        var previous = await PreviousAsync(dataset.DatasetId, cancellationToken);
+        var watermark = kind == ExportRunKind.Incremental ? previous?.SnapshotAt : null;
+        var run = new Run(runId, dataset, kind, actor, output, StagingFor(runId, output), previous, watermark);
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            """
+            insert into export.runs (id, dataset_id, status, requested_by, output, spec_version, kind, watermark, phase, heartbeat_at, node)
+            values ($1, $2, 'running', $3, $4, $5, $6, $7, 'queued', now(), $8)
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = runId });
+            command.Parameters.Add(new() { Value = dataset.DatasetId });
+            command.Parameters.Add(new() { Value = actor.Name });
+            command.Parameters.Add(new() { Value = output });
+            command.Parameters.Add(new() { Value = dataset.Version });
+            command.Parameters.Add(new() { Value = kind.ToDatabase() });
+            command.Parameters.Add(new() { Value = (object?)watermark ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new() { Value = Environment.MachineName });
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "runs_one_running" })
+            {
+                return await InProgressAsync(dataset, cancellationToken);
+            }
+        }
+
+        await _audit.AppendAsync(connection, actor, "export.start", "dataset", name,
+            new { runId, kind = kind.ToDatabase(), specVersion = dataset.Version, output }, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return run;
+    }
+
+    // Next to the output, so publishing is a rename on one file system: {root}/{dataset}/.staging-{runId:N}.
+    private static string StagingFor(Guid runId, string output) => Path.Combine(Path.GetDirectoryName(output)!, $".staging-{runId:N}");
+
+    private async Task<Refusal> InProgressAsync(StoredDatasetSpec dataset, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "select id, requested_by, started_at, coalesce(phase, ''), rows_seen from export.runs where dataset_id = $1 and status = 'running'");
+        command.Parameters.Add(new() { Value = dataset.DatasetId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return new Refusal(ExportProblems.RunInProgress, $"Another run of '{dataset.Spec.Name}' was starting; try again.") { RetryAfter = TimeSpan.FromSeconds(5) };
+        }
+
+        var runId = reader.GetGuid(0);
+        return new Refusal(ExportProblems.RunInProgress,
+            $"Run {runId} of '{dataset.Spec.Name}', started by {reader.GetString(1)} at {reader.GetFieldValue<DateTimeOffset>(2):u}, is still running " +
+            $"({reader.GetString(3)}, {reader.GetInt64(4)} rows seen); wait for it or cancel it.")
+        {
+            Extensions = new Dictionary<string, object?> { ["runId"] = runId },
+            RetryAfter = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    /// <summary>Fails the dataset's running runs whose heartbeat stopped (their process died), and removes everything they left.</summary>
+    internal async Task RecoverStaleAsync(Guid datasetId, CancellationToken cancellationToken)
+    {
+        var stale = new List<(Guid Id, string Output, string Dataset)>();
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using (var command = new NpgsqlCommand(
+                """
+                update export.runs r
+                set status = 'failed', finished_at = now(),
+                    error = 'killed: no heartbeat since ' || to_char(coalesce(r.heartbeat_at, r.started_at) at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC (node ' || coalesce(r.node, '?') || ')'
+                from export.datasets d
+                where r.dataset_id = $1 and d.id = r.dataset_id and r.status = 'running'
+                  and coalesce(r.heartbeat_at, r.started_at) < now() - $2
+                returning r.id, r.output, d.name
+                """, connection))
+            {
+                command.Parameters.Add(new() { Value = datasetId });
+                command.Parameters.Add(new() { Value = _options.StaleAfter });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    stale.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
+                }
+            }
+
+            foreach (var (id, output, dataset) in stale)
+            {
+                await DropStagedRowsAsync(connection, id, cancellationToken);
+                await _audit.AppendAsync(connection, Actor.System("export"), "export.fail", "dataset", dataset,
+                    new { runId = id, error = "killed midway: its heartbeat stopped; cleaned up by the next start" }, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        foreach (var (id, output, dataset) in stale)
+        {
+            _logger.LogWarning("Export run {RunId} of {Dataset} stopped sending heartbeats; failed it and deleted what it left", id, dataset);
+            DeleteDirectory(StagingFor(id, output));
+            DeleteDirectory(output);
+        }
+    }
+
+    private async Task<PreviousRun?> PreviousAsync(Guid datasetId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            """
+            select id, version, snapshot_at, spec_version, manifest::text from export.runs
+            where dataset_id = $1 and status = 'succeeded' and version is not null
+            order by finished_at desc limit 1
+            """);
+        command.Parameters.Add(new() { Value = datasetId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new PreviousRun(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.IsDBNull(3) ? null : reader.GetInt32(3),
+            reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<ExportManifest>(reader.GetString(4), ExportManifest.Json));
+    }
+
+    private async Task<ExportRunResult> ExecuteAsync(Run run, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _running[run.Id] = cancel;
+        var reporter = new RunReporter(progress);
+        using var stopHeartbeat = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(run.Id, reporter, cancel, stopHeartbeat.Token);
+        var published = false;
+        try
+        {
+            using var activity = ExportTelemetry.Activities.StartActivity("export run");
+            activity?.SetTag("aisocial.dataset", run.Dataset.Spec.Name);
+            var manifest = await WriteAndPublishAsync(run, reporter, () => published = true, cancel.Token);
+            return new ExportRunResult(run.Id, ExportRunStatus.Succeeded, run.Output, manifest);
+        }
+        catch (OperationCanceledException exception) when (cancel.IsCancellationRequested || exception is RunCancelledException)
+        {
+            await AbandonAsync(run, published, ExportRunStatus.Cancelled, "cancelled before it was published", reporter.Latest);
+            _logger.LogInformation("Export run {RunId} of {Dataset} was cancelled", run.Id, run.Dataset.Spec.Name);
+            return new ExportRunResult(run.Id, ExportRunStatus.Cancelled, run.Output, null);
+        }
+        catch (Exception exception)
+        {
+            await AbandonAsync(run, published, ExportRunStatus.Failed, exception.Message, reporter.Latest);
+            throw;
+        }
+        finally
+        {
+            await stopHeartbeat.CancelAsync();
+            await heartbeat;
+            _running.TryRemove(run.Id, out _);
+        }
+    }
+
+    private async Task<ExportManifest> WriteAndPublishAsync(Run run, RunReporter reporter, Action moved, CancellationToken cancellationToken)
+    {
+        var spec = run.Dataset.Spec;
+        reporter.Report(new RunProgress("snapshot", 0, 0, 0, 0));
+        Directory.CreateDirectory(run.Staging);
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        DateTimeOffset snapshotAt;
+        await using (var command = new NpgsqlCommand("set transaction read only; select now()", connection))
+        {
+            // Npgsql reads timestamptz as a UTC DateTime.
+            snapshotAt = new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync(cancellationToken))!, TimeSpan.Zero);
+        }
+
+        var ledgerHead = await TrainingCandidates.LedgerHeadAsync(connection, cancellationToken);
+        var ledgerHeadHash = await ConsentLedger.HeadHashAsync(connection, cancellationToken);
+        var policyVersion = await PolicyStore.ActiveLabelAsync(connection, cancellationToken);
+        var modelVersions = await ModelVersionsAsync(connection, cancellationToken);
+        var dataAsOf = await DataAsOfAsync(connection, cancellationToken);
+
+        reporter.Report(new RunProgress("write", 0, 0, 0, 0));
+        var request = new WriteRequest(spec, run.Dataset.Version, run.Id, run.Staging, snapshotAt, run.Kind == ExportRunKind.Incremental);
+        var written = await _writer.WriteAsync(connection, request, reporter, cancellationToken);
+        await snapshot.CommitAsync(cancellationToken);
+        var excludedTotal = written.Excluded.Values.Sum();
+        var dataBytes = written.Files.Sum(f => f.Bytes);
+        reporter.Report(new RunProgress("publish", written.RowsSeen, written.RowsWritten, excludedTotal, dataBytes));
+        await ThrowIfCancelRequestedAsync(run.Id, cancellationToken);
+
+        var (added, removed) = await ChangesAsync(run, cancellationToken);
+        var version = NextVersion(run, written, added, removed);
+        var revoked = await RevokedRowsAsync(run, snapshotAt, cancellationToken);
+        var splits = DatasetWriter.Splits.Where(s => written.Files.Any(f => f.Split == s))
+            .ToDictionary(s => s, s => written.Files.Where(f => f.Split == s).Sum(f => f.Rows));
+        var revocations = await RunDocuments.WriteAsync(run.Staging, RunDocuments.RevocationsFile,
+            await RunDocuments.RevocationsAsync(revoked, cancellationToken), cancellationToken);
+        var content = new RunContent(spec, run.Dataset.Version, version, Url(spec.Name), dataAsOf, policyVersion, ledgerHeadHash, modelVersions, written, splits,
+            revocations, revoked.Count);
+        var croissant = await RunDocuments.WriteAsync(run.Staging, RunDocuments.Croissant, RunDocuments.CroissantJson(content), cancellationToken);
+        var card = await RunDocuments.WriteAsync(run.Staging, RunDocuments.Card, RunDocuments.DatasetCard(content), cancellationToken);
+
+        var files = written.Files.OrderBy(f => f.Path, StringComparer.Ordinal)
+            .Select(f => new ShardFile(f.Path, f.Rows, f.Bytes, f.Sha256, f.Split))
+            .Append(revocations with { Rows = revoked.Count }).Append(croissant).Append(card).ToList();
+        var manifest = new ExportManifest(spec.Name, run.Id, spec.Purpose, snapshotAt, ledgerHead, policyVersion, written.RowsWritten,
+            written.Excluded, files, DateTimeOffset.UtcNow, run.Actor.Name, ledgerHeadHash,
+            Spec: spec, SpecVersion: run.Dataset.Version, Version: version, Kind: run.Kind.ToDatabase(), Watermark: run.Watermark,
+            ModelVersions: modelVersions, Scrubbed: written.Scrubbed, DuplicatesCollapsed: written.DuplicatesCollapsed, Clusters: written.Clusters,
+            Revoked: written.RevokedByReason, Splits: splits, PeakRssBytes: written.PeakRssBytes);
+        await using (var stream = new FileStream(Path.Combine(run.Staging, ExportManifest.FileName), FileMode.CreateNew, FileAccess.Write))
+        {
+            await JsonSerializer.SerializeAsync(stream, manifest, ExportManifest.Json, cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Directory.Exists(run.Output))
+        {
+            Directory.Delete(run.Output); // an empty directory given as --out
+        }
+
+        Directory.Move(run.Staging, run.Output);
+        moved();
+        await RecordSuccessAsync(run, manifest, written, CancellationToken.None);
+        reporter.Report(new RunProgress("published", written.RowsSeen, written.RowsWritten, excludedTotal, files.Sum(f => f.Bytes)));
+
+        var tag = new KeyValuePair<string, object?>("dataset", spec.Name);
+        _telemetry.Rows.Add(manifest.RowsIncluded, tag);
+        _telemetry.Bytes.Add(dataBytes, tag);
+        _logger.LogInformation("Published {Dataset} {Version} (run {RunId}): {Rows} rows to {Output}", spec.Name, version, run.Id, written.RowsWritten, run.Output);
+        return manifest;
+    }
+
+    private string Url(string dataset) => _options.PublicUrl is { Length: > 0 } url
+        ? $"{url.TrimEnd('/')}/api/v1/datasets/{dataset}"
+        : $"urn:aisocial:dataset:{dataset}";
+
+    /// <summary>
+    /// Semver: the first run is 1.0.0; a run that removes rows is a major bump, one that only adds rows a minor one, any
+    /// other change (another spec version, changed rows) a patch. A full run with the same spec whose shards are identical
+    /// to the last published ones is the same version, so a rerun on unchanged data publishes identical files.
+    /// </summary>
+    private static string NextVersion(Run run, WriteResult written, long added, long removed)
+    {
+        if (run.Previous is null)
+        {
+            return "1.0.0";
+        }
+
+        var parts = run.Previous.Version.Split('.').Select(int.Parse).ToArray();
+        if (removed > 0)
+        {
+            return $"{parts[0] + 1}.0.0";
+        }
+
+        if (added > 0)
+        {
+            return $"{parts[0]}.{parts[1] + 1}.0";
+        }
+
+        var previousShards = run.Previous.Manifest?.Files.Where(f => f.Path.StartsWith("data/", StringComparison.Ordinal))
+            .Select(f => (f.Path, f.Sha256)).Order().ToList() ?? [];
+        var shards = written.Files.Select(f => (f.Path, f.Sha256)).Order().ToList();
+        var unchanged = run.Kind == ExportRunKind.Full && run.Previous.Manifest?.Kind is null or "full"
+            && run.Previous.SpecVersion == run.Dataset.Version && previousShards.SequenceEqual(shards);
+        return unchanged ? run.Previous.Version : $"{parts[0]}.{parts[1]}.{parts[2] + 1}";
+    }
+
+    /// <summary>Rows this run adds to what is published, and published rows it removes (revoked, or left out of a full run).</summary>
+    private async Task<(long Added, long Removed)> ChangesAsync(Run run, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            """
+            select
+                (select count(*) from export.run_rows r where r.run_id = $1 and not exists (
+                    select 1 from export.published_rows p where p.dataset_id = $2 and p.row_key = r.row_key and p.revoked_at is null)),
+                (select count(*) from export.run_revocations where run_id = $1)
+                + case when $3 then (select count(*) from export.published_rows p where p.dataset_id = $2 and p.revoked_at is null
+                    and not exists (select 1 from export.run_rows r where r.run_id = $1 and r.row_key = p.row_key)
+                    and not exists (select 1 from export.run_revocations v where v.run_id = $1 and v.row_key = p.row_key)) else 0 end
+            """);
+        command.Parameters.Add(new() { Value = run.Id });
+        command.Parameters.Add(new() { Value = run.Dataset.DatasetId });
+        command.Parameters.Add(new() { Value = run.Kind == ExportRunKind.Full });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>Every row of the dataset revoked so far and not published again by this run, and those this run revokes (as of its snapshot), in row-key order.</summary>
+    private async Task<IReadOnlyList<RevokedRow>> RevokedRowsAsync(Run run, DateTimeOffset snapshotAt, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            """
+            select p.row_key, p.post_id, p.shard, p.revoked_reason, p.revoked_at from export.published_rows p
+            where p.dataset_id = $2 and p.revoked_at is not null
+              and not exists (select 1 from export.run_rows r where r.run_id = $1 and r.row_key = p.row_key)
+            union all
+            select r.row_key, r.post_id, r.shard, r.reason, $3 from export.run_revocations r where r.run_id = $1
+            order by 1
+            """);
+        command.Parameters.Add(new() { Value = run.Id });
+        command.Parameters.Add(new() { Value = run.Dataset.DatasetId });
+        command.Parameters.Add(new() { Value = snapshotAt });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<RevokedRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new RevokedRow(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return rows;
+    }
+
+    private static async Task<IReadOnlyDictionary<string, string>> ModelVersionsAsync(NpgsqlConnection snapshot, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "select source, string_agg(distinct model_version, ', ' order by model_version) from moderation.signals group by source order by source", snapshot);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var versions = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return versions;
+    }
+
+    /// <summary>The newest change in what a run reads (posts, consent, labels, signals): data, so a rerun on unchanged data gets the same time.</summary>
+    private static async Task<DateTimeOffset> DataAsOfAsync(NpgsqlConnection snapshot, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            select greatest(
+                (select max(greatest(created_at, published_at, deleted_at)) from ingest.posts),
+                (select max(occurred_at) from ingest.consent_events),
+                (select max(created_at) from moderation.signals))
+            """, snapshot);
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : DateTimeOffset.UnixEpoch;
+    }
+
+    private async Task ThrowIfCancelRequestedAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("select cancel_requested from export.runs where id = $1");
+        command.Parameters.Add(new() { Value = runId });
+        if (await command.ExecuteScalarAsync(cancellationToken) is true)
+        {
+            throw new RunCancelledException();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Saves the progress and heartbeat at each interval; a cancellation asked for on any node cancels the run here.</summary>
+    private async Task HeartbeatAsync(Guid runId, RunReporter reporter, CancellationTokenSource cancel, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    if (await SaveProgressAsync(runId, reporter.Latest, stop))
+                    {
+                        await cancel.CancelAsync();
+                    }
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    _logger.LogWarning(exception, "Could not save the progress of export run {RunId}", runId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task<bool> SaveProgressAsync(Guid runId, RunProgress progress, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            """
+            update export.runs set heartbeat_at = now(), phase = $2, rows_seen = $3, rows_written = $4, rows_excluded = $5, bytes_written = $6
+            where id = $1 and status = 'running'
+            returning cancel_requested
+            """);
+        command.Parameters.Add(new() { Value = runId });
+        command.Parameters.Add(new() { Value = progress.Phase });
+        command.Parameters.Add(new() { Value = progress.RowsSeen });
+        command.Parameters.Add(new() { Value = progress.RowsWritten });
+        command.Parameters.Add(new() { Value = progress.RowsExcluded });
+        command.Parameters.Add(new() { Value = progress.BytesWritten });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    private async Task RecordSuccessAsync(Run run, ExportManifest manifest, WriteResult written, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            """
+            update export.runs set status = 'succeeded', finished_at = now(), snapshot_at = $2, manifest = $3, version = $4, phase = 'published',
+                rows_seen = $5, rows_written = $6, rows_excluded = $7, bytes_written = $8, peak_rss_bytes = $9, heartbeat_at = now()
+            where id = $1 and status = 'running'
+            """, connection))
+        {
+            command.Parameters.Add(new() { Value = run.Id });
+            command.Parameters.Add(new() { Value = manifest.SnapshotAt });
+            command.Parameters.Add(new() { Value = JsonSerializer.Serialize(manifest, ExportManifest.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+            command.Parameters.Add(new() { Value = manifest.Version! });
+            command.Parameters.Add(new() { Value = written.RowsSeen });
+            command.Parameters.Add(new() { Value = written.RowsWritten });
+            command.Parameters.Add(new() { Value = written.Excluded.Values.Sum() });
+            command.Parameters.Add(new() { Value = manifest.Files.Sum(f => f.Bytes) });
+            command.Parameters.Add(new() { Value = written.PeakRssBytes });
+            if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                throw new InvalidOperationException($"Run {run.Id} is no longer running (another node failed it as stale); it is not published.");
+            }
+        }
+
+        // Every row it wrote is now published (a row published before, even revoked, points at this run); then its revocations apply.
+        await using (var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(
+                    """
+                    insert into export.published_rows (dataset_id, row_key, post_id, run_id, split, shard, published_at)
+                    select $2, row_key, post_id, run_id, split, shard, $3 from export.run_rows where run_id = $1
+                    on conflict (dataset_id, row_key) do update
+                    set run_id = excluded.run_id, split = excluded.split, shard = excluded.shard, published_at = excluded.published_at,
+                        revoked_run_id = null, revoked_reason = null, revoked_at = null
+                    """) { Parameters = { new() { Value = run.Id }, new() { Value = run.Dataset.DatasetId }, new() { Value = manifest.SnapshotAt } } },
+                new NpgsqlBatchCommand(
+                    """
+                    update export.published_rows p set revoked_run_id = $1, revoked_reason = r.reason, revoked_at = $3
+                    from export.run_revocations r
+                    where r.run_id = $1 and p.dataset_id = $2 and p.row_key = r.row_key and p.revoked_at is null
+                    """) { Parameters = { new() { Value = run.Id }, new() { Value = run.Dataset.DatasetId }, new() { Value = manifest.SnapshotAt } } },
+            },
+        })
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await DropStagedRowsAsync(connection, run.Id, cancellationToken);
+        await _audit.AppendAsync(connection, run.Actor, "export.run", "dataset", run.Dataset.Spec.Name,
+            new
+            {
+                runId = run.Id,
+                output = run.Output,
+                manifest.Version,
+                manifest.Kind,
+                manifest.SpecVersion,
+                manifest.RowsIncluded,
+                manifest.Excluded,
+                manifest.Revoked,
+                manifest.ConsentLedgerHead,
+                manifest.ConsentLedgerHeadHash,
+                files = manifest.Files.Count,
+            },
+            cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Marks a run failed or cancelled, deletes what it staged (files and rows) and audits it; never throws.</summary>
+    private async Task AbandonAsync(Run run, bool published, ExportRunStatus status, string error, RunProgress progress)
+    {
+        try
+        {
+            DeleteDirectory(run.Staging);
+            if (published)
+            {
+                DeleteDirectory(run.Output);
+            }
+
+            await using var connection = await _dataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var command = new NpgsqlCommand(
+                """
+                update export.runs set status = $2, finished_at = now(), error = $3, phase = $4, rows_seen = $5, rows_written = $6, rows_excluded = $7
+                where id = $1 and status = 'running'
+                """, connection))
+            {
+                command.Parameters.Add(new() { Value = run.Id });
+                command.Parameters.Add(new() { Value = status.ToDatabase() });
+                command.Parameters.Add(new() { Value = error });
+                command.Parameters.Add(new() { Value = progress.Phase });
+                command.Parameters.Add(new() { Value = progress.RowsSeen });
+                command.Parameters.Add(new() { Value = progress.RowsWritten });
+                command.Parameters.Add(new() { Value = progress.RowsExcluded });
+                await command.ExecuteNonQueryAsync();
+            }
+
+            await DropStagedRowsAsync(connection, run.Id, CancellationToken.None);
+            await _audit.AppendAsync(connection, run.Actor, status == ExportRunStatus.Cancelled ? "export.cancel" : "export.fail", "dataset", run.Dataset.Spec.Name,
+                new { runId = run.Id, error, phase = progress.Phase }, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+        catch (Exception exception)
+        {
+            _logger.LogError(exception, "Could not record the end of export run {RunId}; the next start cleans it up", run.Id);
+        }
+    }
+
+    private static async Task DropStagedRowsAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("delete from export.run_rows where run_id = $1") { Parameters = { new() { Value = runId } } },
+                new NpgsqlBatchCommand("delete from export.run_revocations where run_id = $1") { Parameters = { new() { Value = runId } } },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    /// <summary>A cancellation asked for in the database, seen before publishing.</summary>
+    private sealed class RunCancelledException() : OperationCanceledException("The run was cancelled.");
+
+    /// <summary>Keeps the latest progress for the heartbeat and passes each report on to the caller's progress, on the writer's thread.</summary>
+    private sealed class RunReporter(IProgress<RunProgress>? progress) : IProgress<RunProgress>
+    {
+        private RunProgress _latest = new("queued", 0, 0, 0, 0);
+
+        public RunProgress Latest => Volatile.Read(ref _latest);
+
+        public void Report(RunProgress value)
+        {
+            Volatile.Write(ref _latest, value);
+            progress?.Report(value);
+        }
+    }
+}

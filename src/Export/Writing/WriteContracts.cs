@@ -1,0 +1,26 @@
+using AiSocial.Export.Datasets;
+
+namespace AiSocial.Export.Writing;
+
+/// <summary>What a run asks the writer for: the spec (and its version), where to stage files, and the snapshot's time.</summary>
+internal sealed record WriteRequest(DatasetSpec Spec, int SpecVersion, Guid RunId, string StagingDirectory,
+    DateTimeOffset SnapshotAt, bool Incremental);
+
+/// <summary>Where a write is, reported as it goes.</summary>
+internal sealed record RunProgress(string Phase, long RowsSeen, long RowsWritten, long RowsExcluded, long BytesWritten);
+
+/// <summary>A file the writer staged, with the size and SHA-256 computed while it was written. <see cref="Path"/> is relative, with '/'.</summary>
+internal sealed record WrittenFile(string Path, string Split, long Rows, long Bytes, string Sha256);
+
+/// <summary>
+/// What the writer staged and counted: <see cref="Excluded"/> by eligibility or filter reason, <see cref="Scrubbed"/> by
+/// kind of personal detail, and the revocations (by the contract's reasons) of rows earlier runs published.
+/// </summary>
+internal sealed record WriteResult(IReadOnlyList<WrittenFile> Files, long RowsSeen, long RowsWritten,
+    IReadOnlyDictionary<string, long> Excluded,
+    IReadOnlyDictionary<string, long> Scrubbed,
+    long DuplicatesCollapsed, long Clusters, long Revoked, IReadOnlyDictionary<string, long> RevokedByReason,
+    IReadOnlyList<ColumnInfo> Columns, long PeakRssBytes);
+
+/// <summary>A written column as croissant.json describes it; <see cref="JsonPath"/> names the part of a struct that holds the value (image bytes).</summary>
+internal sealed record ColumnInfo(string Name, string ParquetType, string CroissantDataType, string? JsonPath);

@@ -50,10 +50,14 @@ internal sealed partial class TextScrubber
         return Replace(text, Handle(), 3, "[handle]");
     }
 
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    private static partial Regex Date();
+
+    // A number written as one is written to be dialled: grouped or international. Bare digit runs (seeds, ids) and dates are not.
     private static bool IsPhone(string match)
     {
         var digits = match.Count(char.IsAsciiDigit);
-        return digits is >= 7 and <= 15;
+        return digits is >= 7 and <= 15 && (match.StartsWith('+') || match.Any(c => c is ' ' or '-' or '.' or '(')) && !Date().IsMatch(match);
     }
 
     private string Replace(string text, Regex pattern, int kind, string placeholder, Func<string, bool>? accept = null) =>

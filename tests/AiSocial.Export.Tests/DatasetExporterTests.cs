@@ -41,11 +41,11 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
     [Fact]
     public async Task DuckDB_finds_exactly_the_consenting_authors_published_posts()
     {
-        var rows = await DuckDb.QueryAsync($"select id, prompt, moderation_label, label_source, consent_event_id, width, height from read_parquet({Shards}) order by prompt");
+        var rows = await DuckDb.QueryAsync($"select post_id, prompt, label_decision, label_source, consent_event_id, width, height from read_parquet({Shards}) order by prompt");
 
-        Assert.Equal(Scenario.ConsentingPublished.Select(p => p.Id.ToString()).Order(), rows.Select(r => r.GetProperty("id").GetString()).Order());
+        Assert.Equal(Scenario.ConsentingPublished.Select(p => p.Id.ToString()).Order(), rows.Select(r => r.GetProperty("post_id").GetString()).Order());
         Assert.Equal(["first consenting prompt", "second consenting prompt"], rows.Select(r => r.GetProperty("prompt").GetString()));
-        Assert.All(rows, r => Assert.Equal(("approve", "human"), (r.GetProperty("moderation_label").GetString(), r.GetProperty("label_source").GetString())));
+        Assert.All(rows, r => Assert.Equal(("approve", "human"), (r.GetProperty("label_decision").GetString(), r.GetProperty("label_source").GetString())));
         Assert.All(rows, r => Assert.Equal(Scenario.ConsentingEventId.ToString(), r.GetProperty("consent_event_id").ToString()));
         Assert.Equal((80, 60), (rows[0].GetProperty("width").GetInt32(), rows[0].GetProperty("height").GetInt32()));
     }
@@ -54,12 +54,12 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
     public async Task The_image_column_is_a_struct_of_the_original_bytes_and_a_path()
     {
         var schema = await DuckDb.QueryAsync($"select column_type from (describe select image from read_parquet({Shards}))");
-        var images = await DuckDb.QueryAsync($"select id, sha256(image.bytes) as sha256, image.path as path from read_parquet({Shards})");
+        var images = await DuckDb.QueryAsync($"select post_id, sha256(image.bytes) as sha256, image.path as path from read_parquet({Shards})");
 
         Assert.Equal("STRUCT(bytes BLOB, path VARCHAR)", Assert.Single(schema).GetProperty("column_type").GetString());
         foreach (var post in Scenario.ConsentingPublished)
         {
-            var row = Assert.Single(images, r => r.GetProperty("id").GetString() == post.Id.ToString());
+            var row = Assert.Single(images, r => r.GetProperty("post_id").GetString() == post.Id.ToString());
             Assert.Equal(post.Media.Sha256, row.GetProperty("sha256").GetString());
             Assert.StartsWith(post.Media.Sha256, row.GetProperty("path").GetString());
         }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AiSocial.Export.Writing;
+using AiSocial.Export.Parquet;
 using AiSocial.Ingest.Audit;
 using AiSocial.Problems;
 using Npgsql;

@@ -2,12 +2,12 @@ using System.Data;
 using System.Text.Json;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Parquet;
+using AiSocial.Export.Writing;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
 using AiSocial.Moderation.Policy;
-using AiSocial.Moderation.Review;
 using AiSocial.Problems;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -91,48 +91,13 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         var ledgerHead = await TrainingCandidates.LedgerHeadAsync(connection, cancellationToken);
         var ledgerHeadHash = await ConsentLedger.HeadHashAsync(connection, cancellationToken);
         var total = await TrainingCandidates.CountAsync(connection, cancellationToken);
-        var labels = await LabelStore.LatestAsync(connection, cancellationToken);
         var policyVersion = await PolicyStore.ActiveLabelAsync(connection, cancellationToken);
-        var eligibility = await EligibilityReader.SnapshotAsync(connection, snapshotAt, dataset.Purpose, cancellationToken);
-        var purpose = new DatasetPurpose(dataset.Purpose, dataset.AllowSensitive);
-        var excluded = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        long done = 0, included = 0;
-
-        await using var writer = new ParquetShardWriter(staging, Split);
-        await foreach (var candidate in EligibilityReader.CandidatesAsync(connection, labels, cancellationToken))
-        {
-            var post = candidate.Eligibility;
-            var verdict = Eligibility.Decide(post, eligibility, purpose);
-            // The file is looked for only when the post would go in: a missing file is the last rule.
-            if (verdict.Eligible && !media.Exists(candidate.Media!.Sha256))
-            {
-                verdict = Eligibility.Decide(post with { MediaPresent = false }, eligibility, purpose);
-            }
-
-            if (verdict.Eligible)
-            {
-                var file = candidate.Media!;
-                var bytes = await media.ReadAllBytesAsync(file.Sha256, cancellationToken);
-                await writer.AddAsync(new DatasetRow(post.PostId, candidate.Prompt, candidate.Caption, bytes,
-                    $"{file.Sha256}{Extension(file.ContentType)}", file.Width, file.Height,
-                    candidate.Label!.Decision.ToDatabase(), candidate.Label.Source.ToDatabase(), verdict.ConsentEventId!.Value,
-                    candidate.PublishedAt!.Value), cancellationToken);
-                included++;
-            }
-            else
-            {
-                excluded[verdict.Reason!] = excluded.GetValueOrDefault(verdict.Reason!) + 1;
-            }
-
-            if (++done % 256 == 0)
-            {
-                progress?.Report(new ExportProgress(done, total, included));
-            }
-        }
-
-        var files = await writer.CompleteAsync(cancellationToken);
+        var written = await new DatasetWriter(dataSource, media).WriteAsync(connection, new WriteRequest(LegacySpec(dataset), 1, runId, staging, snapshotAt, false),
+            new SynchronousProgress(p => progress?.Report(new ExportProgress(p.RowsSeen, Math.Max(total, p.RowsSeen), p.RowsWritten))), cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
-        progress?.Report(new ExportProgress(done, Math.Max(total, done), included));
+        var included = written.RowsWritten;
+        var excluded = written.Excluded;
+        var files = written.Files.Select(f => new ShardFile(f.Path, f.Rows, f.Bytes, f.Sha256)).ToList();
 
         var manifest = new ExportManifest(dataset.Name, runId, dataset.Purpose, snapshotAt, ledgerHead, policyVersion,
             included, excluded, files, DateTimeOffset.UtcNow, actor.Name, ledgerHeadHash);
@@ -145,14 +110,22 @@ public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog 
         return manifest;
     }
 
-    private static string Extension(string contentType) => contentType switch
+    /// <summary>A dataset without a saved spec exports as one split, salted with its id so its row keys stay stable.</summary>
+    private static DatasetSpec LegacySpec(Dataset dataset) => new()
     {
-        "image/png" => ".png",
-        "image/jpeg" => ".jpg",
-        "image/webp" => ".webp",
-        "image/gif" => ".gif",
-        _ => "",
+        Name = dataset.Name,
+        Description = dataset.Description,
+        Purpose = dataset.Purpose,
+        Filters = new DatasetFilters { IncludeSensitive = dataset.AllowSensitive },
+        Splits = new DatasetSplits { Train = 1, Validation = 0, Test = 0 },
+        Salt = dataset.Id.ToString("N"),
     };
+
+    /// <summary>Reports on the writer's thread, so the caller has every report before the run returns.</summary>
+    private sealed class SynchronousProgress(Action<RunProgress> report) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value) => report(value);
+    }
 
     private async Task RecordStartAsync(Guid runId, Dataset dataset, Actor actor, string output, CancellationToken cancellationToken)
     {

@@ -367,7 +367,7 @@ public sealed class ExportRunner
         var (added, removed) = await ChangesAsync(run, cancellationToken);
         var version = NextVersion(run, written, added, removed);
         var revoked = await RevokedRowsAsync(run, snapshotAt, cancellationToken);
-        var splits = DatasetWriter.Splits.Where(s => written.Files.Any(f => f.Split == s))
+        var splits = RowKeys.Splits.Where(s => written.Files.Any(f => f.Split == s))
             .ToDictionary(s => s, s => written.Files.Where(f => f.Split == s).Sum(f => f.Rows));
         var revocations = await RunDocuments.WriteAsync(run.Staging, RunDocuments.RevocationsFile,
             await RunDocuments.RevocationsAsync(revoked, cancellationToken), cancellationToken);

@@ -2,23 +2,25 @@ using AiSocial.Export.Datasets;
 
 namespace AiSocial.Export.Writing;
 
-// The writer ↔ runs interface of issue 12 (see the shared contract). RUNS drives DatasetWriter through these records.
-
-/// <summary>What the runner asks the writer for: one spec version, written into the run's staging directory as of the snapshot.</summary>
+/// <summary>What a run asks the writer for: the spec (and its version), where to stage files, and the snapshot's time.</summary>
 internal sealed record WriteRequest(DatasetSpec Spec, int SpecVersion, Guid RunId, string StagingDirectory,
     DateTimeOffset SnapshotAt, bool Incremental);
 
-/// <summary>Where a run is: its phase (snapshot, write, publish) and the rows seen, written and excluded, and bytes written so far.</summary>
+/// <summary>Where a write is, reported as it goes.</summary>
 public sealed record RunProgress(string Phase, long RowsSeen, long RowsWritten, long RowsExcluded, long BytesWritten);
 
-/// <summary>One Parquet shard the writer wrote, relative to the staging directory with '/'.</summary>
+/// <summary>A file the writer staged, with the size and SHA-256 computed while it was written. <see cref="Path"/> is relative, with '/'.</summary>
 internal sealed record WrittenFile(string Path, string Split, long Rows, long Bytes, string Sha256);
 
+/// <summary>
+/// What the writer staged and counted: <see cref="Excluded"/> by eligibility or filter reason, <see cref="Scrubbed"/> by
+/// kind of personal detail, and the revocations (by the contract's reasons) of rows earlier runs published.
+/// </summary>
 internal sealed record WriteResult(IReadOnlyList<WrittenFile> Files, long RowsSeen, long RowsWritten,
     IReadOnlyDictionary<string, long> Excluded,
     IReadOnlyDictionary<string, long> Scrubbed,
     long DuplicatesCollapsed, long Clusters, long Revoked, IReadOnlyDictionary<string, long> RevokedByReason,
     IReadOnlyList<ColumnInfo> Columns, long PeakRssBytes);
 
-/// <summary>A column of the shards, as croissant.json describes it.</summary>
+/// <summary>A written column as croissant.json describes it; <see cref="JsonPath"/> names the part of a struct that holds the value (image bytes).</summary>
 internal sealed record ColumnInfo(string Name, string ParquetType, string CroissantDataType, string? JsonPath);

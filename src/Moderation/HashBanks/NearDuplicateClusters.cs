@@ -1,0 +1,99 @@
+using AiSocial.SafetyModels.Pdq;
+
+namespace AiSocial.Moderation.HashBanks;
+
+/// <summary>
+/// Groups images that are the same file (equal SHA-256) or near-duplicates (PDQ distance at most <see cref="MaxDistance"/>,
+/// found through the same <see cref="PdqIndex"/> the hash banks use), linking transitively. Items are added in the
+/// order that decides representatives: the first of a cluster represents it. Holds only hashes and positions.
+/// </summary>
+public sealed class NearDuplicateClusters
+{
+    public const int MaxDistance = PdqIndex.DefaultMaxDistance;
+
+    private readonly PdqIndex _index = new();
+    private readonly Dictionary<UInt128, int> _bySha256 = [];
+    private readonly List<Guid> _ids = [];
+    private readonly List<int> _parent = [];
+
+    public int Count => _ids.Count;
+
+    /// <summary>Adds an item; <paramref name="pdq"/> is the stored 32-byte PDQ hash, or null when none was computed (then only exact copies match).</summary>
+    public void Add(Guid id, string sha256, byte[]? pdq)
+    {
+        var position = _ids.Count;
+        _ids.Add(id);
+        _parent.Add(position);
+        var file = UInt128.Parse(sha256.AsSpan(0, 32), System.Globalization.NumberStyles.HexNumber);
+        if (_bySha256.TryGetValue(file, out var same))
+        {
+            Union(same, position);
+            return; // the same bytes have the same PDQ hash, already indexed
+        }
+
+        _bySha256[file] = position;
+        if (pdq is not { Length: 32 })
+        {
+            return;
+        }
+
+        var hash = PdqHash.Parse(Convert.ToHexStringLower(pdq));
+        foreach (var match in _index.Find(hash, MaxDistance))
+        {
+            Union((int)match.Id, position);
+        }
+
+        _index.Add(hash, position);
+    }
+
+    /// <summary>Every item that is not its cluster's representative, with that representative.</summary>
+    public IReadOnlyDictionary<Guid, Guid> Duplicates()
+    {
+        var duplicates = new Dictionary<Guid, Guid>();
+        for (var i = 0; i < _ids.Count; i++)
+        {
+            if (Root(i) is var root && root != i)
+            {
+                duplicates[_ids[i]] = _ids[root];
+            }
+        }
+
+        return duplicates;
+    }
+
+    /// <summary>How many clusters have more than one item.</summary>
+    public int Clusters()
+    {
+        var roots = new HashSet<int>();
+        for (var i = 0; i < _ids.Count; i++)
+        {
+            if (Root(i) is var root && root != i)
+            {
+                roots.Add(root);
+            }
+        }
+
+        return roots.Count;
+    }
+
+    private int Root(int i)
+    {
+        while (_parent[i] != i)
+        {
+            _parent[i] = _parent[_parent[i]];
+            i = _parent[i];
+        }
+
+        return i;
+    }
+
+    // The earlier item stays the root, so the cluster's representative is always its first.
+    private void Union(int a, int b)
+    {
+        var (ra, rb) = (Root(a), Root(b));
+        if (ra != rb)
+        {
+            _parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
+        }
+    }
+}

@@ -1,0 +1,281 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using AiSocial.Export.Datasets;
+using AiSocial.Export.Parquet;
+using AiSocial.Export.Writing;
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
+using AiSocial.Ingest.Creators;
+using AiSocial.Testing;
+
+namespace AiSocial.Export.Tests;
+
+/// <summary>
+/// A dataset written once and published; then an author withdraws, one is erased, a creator opts out by name, a post is
+/// deleted and a new one arrives; then an incremental run and two full runs on the unchanged database.
+/// </summary>
+public sealed class WriterFixture : PlatformFixture
+{
+    internal WriterWorld World { get; private set; } = null!;
+
+    internal DatasetSpec Spec { get; private set; } = null!;
+
+    internal WriterWorld.Written First { get; private set; } = null!;
+
+    internal WriterWorld.Written Incremental { get; private set; } = null!;
+
+    internal WriterWorld.Written Full { get; private set; } = null!;
+
+    internal WriterWorld.Written Again { get; private set; } = null!;
+
+    public Guid Scrubbed { get; private set; }
+
+    public Guid Public { get; private set; }
+
+    public Guid[] Hidden { get; private set; } = [];
+
+    public Guid[] Copies { get; private set; } = [];
+
+    public Guid[] NearCopies { get; private set; } = [];
+
+    public Guid Withdrawn { get; private set; }
+
+    public Guid Erased { get; private set; }
+
+    public Guid OptedOut { get; private set; }
+
+    public Guid Deleted { get; private set; }
+
+    public Guid Vanished { get; } = Guid.CreateVersion7();
+
+    public Guid New { get; private set; }
+
+    protected override async Task StartAsync()
+    {
+        await base.StartAsync();
+        World = new WriterWorld(this);
+        var author = await World.ConsentingAuthorAsync();
+        var withdrawing = await World.ConsentingAuthorAsync();
+        var erased = await World.ConsentingAuthorAsync();
+        var creator = await CreateAccountAsync();
+
+        // Real PDQ hashes for a picture and its JPEG re-encoding: submitted (and left pending) so the platform computes them.
+        var png = await SubmitPostAsync(author, TestImages.Png(96, 96, seed: 41), "pending original");
+        var jpeg = await SubmitPostAsync(author, TestImages.Jpeg(96, 96, seed: 41), "pending copy");
+
+        Scrubbed = await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 1)), "a public prompt",
+            "mail jane.doe@example.com or call +1 (555) 123-4567, see https://example.com/x?y=1 and ping @jane_doe", ["cat", "art"]);
+        Public = Scrubbed;
+        Hidden =
+        [
+            await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 2)), "a private prompt", visibility: "private"),
+            await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 3)), "a followers prompt", visibility: "followers"),
+        ];
+        var copied = await World.MediaAsync(TestImages.Png(seed: 4));
+        Copies = [await World.PostAsync(author, copied, "the original"), await World.PostAsync(author, copied, "the same file again")];
+        NearCopies = [await World.PostAsync(author, png.Media.Sha256, "png"), await World.PostAsync(author, jpeg.Media.Sha256, "jpeg")];
+        Withdrawn = await World.PostAsync(withdrawing, await World.MediaAsync(TestImages.Png(seed: 5)), "withdrawn later");
+        Erased = await World.PostAsync(erased, await World.MediaAsync(TestImages.Png(seed: 6)), "erased later");
+        OptedOut = await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 7)), "in the style of Zed Quill");
+        Deleted = await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 8)), "deleted later");
+
+        Spec = await World.DatasetAsync();
+        First = await World.WriteAsync(Spec);
+        await World.PublishAsync(Spec, First.RunId);
+        // A row published for a post that is no longer in the table at all.
+        await ExecuteAsync(
+            """
+            insert into export.published_rows (dataset_id, row_key, post_id, run_id, split, shard, published_at)
+            select id, 'vanished', $2, $3, 'train', 'data/train-00000-of-00001.parquet', now() from export.datasets where name = $1
+            """, Spec.Name, Vanished, First.RunId);
+
+        await Get<ConsentLedger>().RecordAsync(new Actor(withdrawing, "w"), withdrawing,
+            new ConsentChange(ConsentPurposes.AiTraining, false, "2026-11"), ConsentSource.Import, default);
+        await ExecuteAsync("update ingest.accounts set erased_at = now() where id = $1", erased);
+        await ExecuteAsync(
+            """
+            insert into ingest.creator_optouts (id, account_id, kind, value, normalized, status, reviewed_by, reviewed_at)
+            values ($1, $2, 'name', 'Zed Quill', $3, 'verified', $2, now())
+            """, Guid.NewGuid(), creator.Id, CreatorNames.Normalize("Zed Quill"));
+        await ExecuteAsync("update ingest.posts set deleted_at = now() where id = $1", Deleted);
+        New = await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 9)), "a new post");
+
+        Incremental = await World.WriteAsync(Spec, incremental: true);
+        Full = await World.WriteAsync(Spec);
+        Again = await World.WriteAsync(Spec);
+    }
+}
+
+public sealed class DatasetWriterTests(WriterFixture world) : IClassFixture<WriterFixture>
+{
+    private static readonly (string Name, string Type)[] Schema =
+    [
+        ("post_id", "VARCHAR"), ("row_key", "VARCHAR"), ("author_id", "VARCHAR"), ("prompt", "VARCHAR"), ("negative_prompt", "VARCHAR"),
+        ("caption", "VARCHAR"), ("alt_text", "VARCHAR"), ("tags", "VARCHAR[]"), ("generator", "VARCHAR"), ("seed", "BIGINT"),
+        ("width", "INTEGER"), ("height", "INTEGER"), ("image", "STRUCT(bytes BLOB, path VARCHAR)"), ("label_decision", "VARCHAR"),
+        ("label_source", "VARCHAR"), ("reviewer_role", "VARCHAR"), ("policy_version", "VARCHAR"),
+        ("model_signals", "STRUCT(\"source\" VARCHAR, category VARCHAR, score FLOAT, model_version VARCHAR)[]"),
+        ("likes", "BIGINT"), ("comments", "BIGINT"), ("remixes", "BIGINT"), ("views", "BIGINT"), ("median_dwell_ms", "BIGINT"),
+        ("consent_event_id", "BIGINT"), ("license", "VARCHAR"), ("created_at", "TIMESTAMP WITH TIME ZONE"),
+    ];
+
+    private static async Task<Dictionary<string, JsonElement>> RowsAsync(WriterWorld.Written written) =>
+        (await DuckDb.QueryAsync($"select * exclude (image) from read_parquet({WriterWorld.Shards(written)})"))
+        .ToDictionary(r => r.GetProperty("post_id").GetString()!);
+
+    [Fact]
+    public async Task DuckDB_reads_every_shard_with_every_column_its_type_and_its_Hugging_Face_feature()
+    {
+        foreach (var file in world.Full.Result.Files)
+        {
+            var path = DuckDb.Literal(Path.Combine(world.Full.Staging, file.Path));
+            var columns = await DuckDb.QueryAsync($"select column_name, column_type from (describe select * from read_parquet({path}))");
+            Assert.Equal(Schema, columns.Select(c => (c.GetProperty("column_name").GetString()!, c.GetProperty("column_type").GetString()!)));
+            var metadata = await DuckDb.QueryAsync($"select decode(value) as value from parquet_kv_metadata({path}) where decode(key) = 'huggingface'");
+            var features = JsonDocument.Parse(Assert.Single(metadata).GetProperty("value").GetString()!).RootElement.GetProperty("info").GetProperty("features");
+            Assert.Equal(Schema.Select(c => c.Name), features.EnumerateObject().Select(f => f.Name));
+            Assert.Equal("Image", features.GetProperty("image").GetProperty("_type").GetString());
+            var count = await DuckDb.QueryAsync($"select count(*) as n from read_parquet({path})");
+            Assert.Equal(file.Rows.ToString(), count[0].GetProperty("n").ToString());
+            Assert.Matches($"^data/{file.Split}-\\d{{5}}-of-\\d{{5}}\\.parquet$", file.Path);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(world.Full.Staging, file.Path)))), file.Sha256);
+        }
+
+        Assert.Equal(world.Full.Result.RowsWritten, world.Full.Result.Files.Sum(f => f.Rows));
+        Assert.Equal(DatasetColumns.Names, world.Full.Result.Columns.Select(c => c.Name));
+        Assert.Equal("bytes", Assert.Single(world.Full.Result.Columns, c => c.Name == "image").JsonPath);
+    }
+
+    [Fact]
+    public async Task A_row_carries_its_pseudonymous_author_labels_model_signals_and_engagement()
+    {
+        var row = (await RowsAsync(world.Full))[world.Public.ToString()];
+        var keys = new RowKeys(world.Spec.Salt!);
+
+        Assert.Equal(keys.RowKey(world.Public), row.GetProperty("row_key").GetString());
+        Assert.Matches("^[0-9a-f]{32}$", row.GetProperty("row_key").GetString());
+        Assert.Matches("^[0-9a-f]{64}$", row.GetProperty("author_id").GetString());
+        Assert.Equal(["cat", "art"], row.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(("approve", "policy", "policy-7"), (row.GetProperty("label_decision").GetString(), row.GetProperty("label_source").GetString(),
+            row.GetProperty("policy_version").GetString()));
+        var signal = Assert.Single(row.GetProperty("model_signals").EnumerateArray());
+        Assert.Equal(("nsfw", "sexual", 0.125, "nsfw-2"), (signal.GetProperty("source").GetString(), signal.GetProperty("category").GetString(),
+            signal.GetProperty("score").GetDouble(), signal.GetProperty("model_version").GetString()));
+        Assert.Equal("0", row.GetProperty("likes").ToString());
+        Assert.Equal("CC-BY-4.0", row.GetProperty("license").GetString());
+    }
+
+    [Fact]
+    public async Task Emails_phones_urls_and_handles_are_replaced_and_counted()
+    {
+        var caption = (await RowsAsync(world.First))[world.Scrubbed.ToString()].GetProperty("caption").GetString();
+
+        Assert.Equal("mail [email] or call [phone], see [url] and ping [handle]", caption);
+        Assert.All(new[] { TextScrubber.Emails, TextScrubber.Phones, TextScrubber.Urls, TextScrubber.Handles },
+            kind => Assert.Equal(1, world.First.Result.Scrubbed[kind]));
+    }
+
+    [Fact]
+    public async Task A_prompt_is_exported_only_where_its_author_shows_it_to_everyone()
+    {
+        var rows = await RowsAsync(world.First);
+
+        Assert.Equal("a public prompt", rows[world.Public.ToString()].GetProperty("prompt").GetString());
+        Assert.All(world.Hidden, id =>
+        {
+            Assert.Equal(JsonValueKind.Null, rows[id.ToString()].GetProperty("prompt").ValueKind);
+            Assert.Equal(JsonValueKind.Null, rows[id.ToString()].GetProperty("negative_prompt").ValueKind);
+            Assert.Equal("alt text", rows[id.ToString()].GetProperty("alt_text").GetString());
+        });
+    }
+
+    [Fact]
+    public async Task A_file_and_its_near_copy_are_each_one_row_the_earliest_post()
+    {
+        var rows = await RowsAsync(world.First);
+
+        foreach (var cluster in new[] { world.Copies, world.NearCopies })
+        {
+            var earliest = cluster.Min();
+            Assert.Contains(earliest.ToString(), rows.Keys);
+            Assert.DoesNotContain(cluster.Max().ToString(), rows.Keys);
+        }
+
+        Assert.Equal(2, world.First.Result.DuplicatesCollapsed);
+        Assert.Equal(2, world.First.Result.Clusters);
+    }
+
+    [Fact]
+    public async Task Every_written_row_is_staged_with_its_split_and_final_shard()
+    {
+        var staged = await world.ScalarAsync<long>("select count(*) from export.run_rows where run_id = $1", world.First.RunId);
+        var shards = await DuckDb.QueryAsync($"select post_id, row_key, filename from read_parquet({WriterWorld.Shards(world.First)}, filename = true)");
+
+        Assert.Equal(world.First.Result.RowsWritten, staged);
+        foreach (var row in shards)
+        {
+            var shard = Path.GetRelativePath(world.First.Staging, row.GetProperty("filename").GetString()!).Replace('\\', '/');
+            Assert.Equal(shard, await world.ScalarAsync<string>("select shard from export.run_rows where run_id = $1 and row_key = $2",
+                world.First.RunId, row.GetProperty("row_key").GetString()!));
+            Assert.StartsWith(await world.ScalarAsync<string>("select split from export.run_rows where run_id = $1 and row_key = $2",
+                world.First.RunId, row.GetProperty("row_key").GetString()!), Path.GetFileName(shard));
+        }
+    }
+
+    [Fact]
+    public async Task Published_rows_whose_posts_are_now_ineligible_are_revoked_with_the_reason()
+    {
+        var revoked = new Dictionary<Guid, string>();
+        await using (var command = world.DataSource.CreateCommand("select post_id, reason from export.run_revocations where run_id = $1"))
+        {
+            command.Parameters.Add(new() { Value = world.Incremental.RunId });
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                revoked[reader.GetGuid(0)] = reader.GetString(1);
+            }
+        }
+
+        Assert.Equal(new Dictionary<Guid, string>
+        {
+            [world.Withdrawn] = RevocationReasons.ConsentWithdrawn,
+            [world.Erased] = RevocationReasons.Erasure,
+            [world.OptedOut] = RevocationReasons.CreatorOptOut,
+            [world.Deleted] = RevocationReasons.Deleted,
+            [world.Vanished] = RevocationReasons.Deleted,
+        }.OrderBy(r => r.Key), revoked.OrderBy(r => r.Key));
+        Assert.Equal(5, world.Incremental.Result.Revoked);
+        Assert.Equal(2, world.Incremental.Result.RevokedByReason[RevocationReasons.Deleted]);
+    }
+
+    [Fact]
+    public async Task An_incremental_run_writes_only_what_was_not_published_yet()
+    {
+        var rows = await RowsAsync(world.Incremental);
+
+        Assert.Equal([world.New.ToString()], rows.Keys);
+        Assert.Equal(1, world.Incremental.Result.RowsWritten);
+        Assert.Contains(world.New.ToString(), (await RowsAsync(world.Full)).Keys);
+        Assert.DoesNotContain(world.Withdrawn.ToString(), (await RowsAsync(world.Full)).Keys);
+    }
+
+    [Fact]
+    public void Two_runs_on_an_unchanged_database_write_byte_identical_files()
+    {
+        Assert.NotEmpty(world.Full.Result.Files);
+        Assert.Equal(world.Full.Result.Files.Select(f => (f.Path, f.Sha256, f.Bytes)), world.Again.Result.Files.Select(f => (f.Path, f.Sha256, f.Bytes)));
+        Assert.Equal(world.Full.Result.Files.Select(f => File.ReadAllBytes(Path.Combine(world.Full.Staging, f.Path))),
+            world.Again.Result.Files.Select(f => File.ReadAllBytes(Path.Combine(world.Again.Staging, f.Path))));
+    }
+
+    [Fact]
+    public void Progress_is_reported_and_the_peak_memory_measured()
+    {
+        var last = world.Full.Progress[^1];
+
+        Assert.Equal(world.Full.Result.RowsSeen, last.RowsSeen);
+        Assert.Equal(world.Full.Result.RowsWritten, last.RowsWritten);
+        Assert.Equal(world.Full.Result.Files.Sum(f => f.Bytes), last.BytesWritten);
+        Assert.True(world.Full.Result.PeakRssBytes > 0);
+    }
+}

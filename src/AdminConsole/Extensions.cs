@@ -1,5 +1,6 @@
 using AiSocial.AdminConsole.Account;
 using AiSocial.AdminConsole.Apis;
+using AiSocial.AdminConsole.Datasets;
 using AiSocial.AdminConsole.Events;
 using AiSocial.AdminConsole.Hosting;
 using AiSocial.AdminConsole.Media;
@@ -59,6 +60,7 @@ public static class Extensions
             })
             .AddBearerTokens();
         services.AddAuthorization(ConsolePolicies.Add);
+        services.AddInterimDatasetSpecs();
         services.AddDataProtection().SetApplicationName("aisocial-console");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<ConsoleOptions>, ILoggerFactory>((keys, console, logging) =>
         {
@@ -142,6 +144,7 @@ public static class Extensions
         console.MapStaffMedia();
         console.MapPolicyEndpoints();
         console.MapCalibrationApi();
+        console.MapDatasetEndpoints();
         // Prometheus scrapes the platform's meters here; the console is an internal host.
         endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;

@@ -22,7 +22,7 @@ public sealed record DatasetSpecHistory(string Name, int SpecVersion, JsonObject
 /// stores specs in the contract's JSON shape (validated, versioned in <c>export.dataset_specs</c>, audited) and starts
 /// a run with the existing <see cref="DatasetExporter"/>, awaiting it before answering.
 /// </summary>
-internal sealed partial class InterimDatasetSpecs(NpgsqlDataSource dataSource, AuditLog audit, DatasetExporter exporter, IConfiguration configuration)
+public sealed partial class InterimDatasetSpecs(NpgsqlDataSource dataSource, AuditLog audit, DatasetExporter exporter, IConfiguration configuration)
 {
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex NamePattern();

@@ -13,6 +13,9 @@ public static class ConsolePolicies
     /// <summary>ML engineers and admins: safety model versions (train, promote, retire).</summary>
     public const string Models = "models";
 
+    /// <summary>ML engineers and admins: dataset specs, runs and their files.</summary>
+    public const string Datasets = "datasets";
+
     /// <summary>Admins only: changing the moderation policy (drafts, shadow runs, activation).</summary>
     public const string Admin = "admin";
 
@@ -21,6 +24,7 @@ public static class ConsolePolicies
         options.AddPolicy(Staff, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Staff));
         options.AddPolicy(Review, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Moderator, Roles.Admin));
         options.AddPolicy(Admin, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+        options.AddPolicy(Datasets, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.MlEngineer, Roles.Admin));
         options.AddPolicy(Models, policy => policy.RequireAuthenticatedUser().RequireRole(Roles.MlEngineer, Roles.Admin));
     }
 }

@@ -60,6 +60,7 @@ public static class Extensions
             })
             .AddBearerTokens();
         services.AddAuthorization(ConsolePolicies.Add);
+        services.AddConsoleDatasets();
         services.AddDataProtection().SetApplicationName("aisocial-console");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<ConsoleOptions>, ILoggerFactory>((keys, console, logging) =>
         {
@@ -145,6 +146,7 @@ public static class Extensions
         console.MapStaffMedia();
         console.MapPolicyEndpoints();
         console.MapCalibrationApi();
+        console.MapDatasetEndpoints();
         // Prometheus scrapes the platform's meters here; the console is an internal host.
         endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Runs;
 using AiSocial.Export.Writing;
@@ -9,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AiSocial.Cli;
 
-/// <summary><c>export run|list|spec|verify</c>: dataset specs and their runs, for ML engineers.</summary>
+/// <summary><c>export run|list|spec|pull|verify</c>: dataset specs and their runs, for ML engineers.</summary>
 public static class ExportCommands
 {
     public static Command Create()
@@ -18,6 +21,7 @@ public static class ExportCommands
         export.Subcommands.Add(Run());
         export.Subcommands.Add(List());
         export.Subcommands.Add(Spec());
+        export.Subcommands.Add(Pull());
         export.Subcommands.Add(Verify());
         return export;
     }
@@ -246,6 +250,87 @@ public static class ExportCommands
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
+    }
+
+    public const string DefaultConsole = "http://127.0.0.1:5090";
+    public const string DefaultFeed = "http://127.0.0.1:5080";
+
+    /// <summary>
+    /// Downloads a run from the console's API with a staff bearer token: <c>--token</c> or <c>AISOCIAL_TOKEN</c>, or one
+    /// the Feed's <c>POST /api/v1/sessions</c> issues for <c>--handle</c> and <c>--password</c> (or <c>AISOCIAL_PASSWORD</c>).
+    /// Needs no database: it is what an ML engineer runs on their own machine.
+    /// </summary>
+    private static Command Pull()
+    {
+        var name = new Argument<string>("name") { Description = "The dataset's name." };
+        var run = new Option<Guid?>("--run") { Description = "The run to pull (default: the newest succeeded run)." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Where to put the files; an interrupted pull into it resumes.", Required = true };
+        var server = new Option<string>("--server")
+        {
+            Description = "The console's address (default: AISOCIAL_CONSOLE_URL, else " + DefaultConsole + ").",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AISOCIAL_CONSOLE_URL") ?? DefaultConsole,
+        };
+        var token = new Option<string?>("--token") { Description = "A staff bearer token (default: AISOCIAL_TOKEN)." };
+        var handle = new Option<string?>("--handle") { Description = "Sign in as this ML engineer or admin instead of passing a token." };
+        var password = new Option<string?>("--password") { Description = "The password for --handle (default: AISOCIAL_PASSWORD)." };
+        var feed = new Option<string>("--feed")
+        {
+            Description = "The Feed's address, where --handle signs in (default: AISOCIAL_FEED_URL, else " + DefaultFeed + ").",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AISOCIAL_FEED_URL") ?? DefaultFeed,
+        };
+        var command = new Command("pull", "Download a dataset's run from the console: a progress bar, resumed downloads, every SHA-256 checked.")
+        {
+            name, run, output, server, token, handle, password, feed,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(server)!.TrimEnd('/') + "/"), Timeout = Timeout.InfiniteTimeSpan };
+            try
+            {
+                var bearer = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("AISOCIAL_TOKEN");
+                if (bearer is null && parse.GetValue(handle) is { } signInHandle)
+                {
+                    bearer = await SignInAsync(parse.GetValue(feed)!, signInHandle,
+                        parse.GetValue(password) ?? Environment.GetEnvironmentVariable("AISOCIAL_PASSWORD") ?? "", cancellationToken);
+                }
+
+                if (bearer is null)
+                {
+                    await Console.Error.WriteLineAsync("error: pass --token (or set AISOCIAL_TOKEN), or --handle and --password to sign in.");
+                    return 2;
+                }
+
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+                var pull = new DatasetPull(http, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
+                var dataset = parse.GetValue(name)!;
+                var runId = parse.GetValue(run) ?? await pull.LatestRunAsync(dataset, cancellationToken);
+                await pull.PullAsync(dataset, runId, parse.GetValue(output)!.FullName, cancellationToken);
+                return 0;
+            }
+            catch (PullFailedException failed)
+            {
+                await Console.Error.WriteLineAsync($"error: {failed.Message}");
+                return 1;
+            }
+            catch (HttpRequestException unreachable)
+            {
+                await Console.Error.WriteLineAsync($"error: cannot reach {http.BaseAddress} ({unreachable.Message}).");
+                return 3;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<string> SignInAsync(string feed, string handle, string password, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(feed.TrimEnd('/') + "/") };
+        using var response = await http.PostAsJsonAsync("api/v1/sessions", new { handle, password }, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new PullFailedException($"signing in as {handle} at {feed} was refused ({(int)response.StatusCode}).");
+        }
+
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
     }
 
     private static Command Verify()

@@ -1,5 +1,12 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
+using AiSocial.Problems;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace AiSocial.Export.Runs;
 
@@ -15,9 +22,34 @@ public enum ExportRunStatus
 public sealed record ExportRunSummary(Guid RunId, string Dataset, ExportRunStatus Status, string RequestedBy, DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt, string Output, long? RowsIncluded, string? Error);
 
-/// <summary>The history of export runs.</summary>
+/// <summary>A dataset as ML engineers browse them: its spec's version and its newest run, if any.</summary>
+public sealed record DatasetOverview(string Name, string Description, string Purpose, int SpecVersion, DateTimeOffset UpdatedAt,
+    ExportRunDetail? LatestRun);
+
+/// <summary>
+/// One run as it is now: while running, its phase and counts (updated by the runner as it goes); once published, its
+/// manifest (the JSON stored with the run, null until then).
+/// </summary>
+public sealed record ExportRunDetail(Guid RunId, string Dataset, ExportRunStatus Status, string Kind, string? Version, int? SpecVersion,
+    string RequestedBy, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? SnapshotAt, string? Phase, long RowsSeen,
+    long RowsWritten, long RowsExcluded, long BytesWritten, long? PeakRssBytes, DateTimeOffset? HeartbeatAt, bool CancelRequested,
+    string? Error, string Output, string? ManifestJson);
+
+/// <summary>A file a published run holds: where it is on disk and the size and SHA-256 its manifest gives it.</summary>
+public sealed record ExportRunFile(string RelativePath, string FullPath, long Bytes, string Sha256);
+
+/// <summary>A row an earlier run of the dataset published that must now be deleted, and why.</summary>
+public sealed record Revocation(string RowKey, Guid PostId, string Split, string Shard, string Reason, DateTimeOffset RevokedAt,
+    Guid RevokedRunId, Guid PublishedRunId);
+
+/// <summary>A page of revocations, oldest first; <see cref="Next"/> continues after it (null on the last page).</summary>
+public sealed record RevocationPage(IReadOnlyList<Revocation> Items, string? Next);
+
+/// <summary>The history of export runs, and what ML engineers read of them: progress, manifests, files, revocations.</summary>
 public sealed class ExportRuns(NpgsqlDataSource dataSource)
 {
+    public const int MaxRevocationsPerPage = 10_000;
+
     public async Task<IReadOnlyList<ExportRunSummary>> RecentAsync(string? dataset, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
@@ -28,7 +60,7 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
             where $1::text is null or d.name = $1
             order by r.started_at desc limit $2
             """);
-        command.Parameters.Add(new() { Value = (object?)dataset ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)dataset ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = Math.Clamp(limit, 1, 1000) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var runs = new List<ExportRunSummary>();
@@ -40,5 +72,229 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
         }
 
         return runs;
+    }
+
+    private const string RunColumns =
+        """
+        r.id, d.name, r.status, r.kind, r.version, r.spec_version, r.requested_by, r.started_at, r.finished_at, r.snapshot_at, r.phase,
+        r.rows_seen, r.rows_written, r.rows_excluded, r.bytes_written, r.peak_rss_bytes, r.heartbeat_at, r.cancel_requested, r.error,
+        r.output
+        """;
+
+    /// <summary>Every dataset by name, each with its newest run (without its manifest).</summary>
+    public async Task<IReadOnlyList<DatasetOverview>> DatasetsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            select d.name, d.description, d.purpose, d.spec_version, d.updated_at, r.id is not null, {RunColumns}, null::text
+            from export.datasets d
+            left join lateral (select * from export.runs where dataset_id = d.id order by started_at desc, id desc limit 1) r on true
+            order by d.name
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var datasets = new List<DatasetOverview>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            datasets.Add(new DatasetOverview(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+                reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5) ? ReadRun(reader, 6) : null));
+        }
+
+        return datasets;
+    }
+
+    /// <summary>The dataset's runs, newest first, without their manifests.</summary>
+    public async Task<IReadOnlyList<ExportRunDetail>> RunsAsync(string dataset, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            select {RunColumns}, null::text from export.runs r join export.datasets d on d.id = r.dataset_id
+            where d.name = $1 order by r.started_at desc, r.id desc limit $2
+            """);
+        command.Parameters.Add(new() { Value = dataset });
+        command.Parameters.Add(new() { Value = Math.Clamp(limit, 1, 1000) });
+        return await ReadRunsAsync(command, cancellationToken);
+    }
+
+    /// <summary>One run of the dataset with its manifest; null when the dataset has no such run.</summary>
+    public async Task<ExportRunDetail?> FindRunAsync(string dataset, Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            select {RunColumns}, r.manifest::text from export.runs r join export.datasets d on d.id = r.dataset_id
+            where d.name = $1 and r.id = $2
+            """);
+        command.Parameters.Add(new() { Value = dataset });
+        command.Parameters.Add(new() { Value = runId });
+        return (await ReadRunsAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<bool> DatasetExistsAsync(string dataset, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select exists (select 1 from export.datasets where name = $1)");
+        command.Parameters.Add(new() { Value = dataset });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// The file of a published run at <paramref name="relativePath"/>: only <c>manifest.json</c> itself or a file its
+    /// manifest lists (matched exactly, so no other path, and none leaving the run's directory, is ever opened).
+    /// </summary>
+    public async Task<Outcome<ExportRunFile>> ResolveFileAsync(string dataset, Guid runId, string relativePath, CancellationToken cancellationToken)
+    {
+        var run = await FindRunAsync(dataset, runId, cancellationToken);
+        if (run is null)
+        {
+            return await RunNotFoundAsync(dataset, runId, cancellationToken);
+        }
+
+        if (run.Status != ExportRunStatus.Succeeded || run.ManifestJson is null)
+        {
+            return new Refusal(ExportProblems.RunNotPublished, $"Run {runId} is {run.Status.ToDatabase()}: only a succeeded run has files to download.");
+        }
+
+        var directory = Path.GetFullPath(run.Output);
+        if (relativePath == ExportManifest.FileName)
+        {
+            var manifestPath = Path.Combine(directory, ExportManifest.FileName);
+            if (!File.Exists(manifestPath))
+            {
+                return FileNotFound(runId, relativePath);
+            }
+
+            // manifest.json does not list itself; it is small, so its checksum is taken when asked for.
+            await using var stream = File.OpenRead(manifestPath);
+            var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+            return new ExportRunFile(relativePath, manifestPath, stream.Length, sha256);
+        }
+
+        using var manifest = JsonDocument.Parse(run.ManifestJson);
+        foreach (var file in manifest.RootElement.GetProperty("files").EnumerateArray())
+        {
+            if (file.GetProperty("path").GetString() != relativePath)
+            {
+                continue;
+            }
+
+            var fullPath = Path.GetFullPath(Path.Combine(directory, relativePath));
+            if (!fullPath.StartsWith(directory + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(fullPath))
+            {
+                return FileNotFound(runId, relativePath);
+            }
+
+            return new ExportRunFile(relativePath, fullPath, file.GetProperty("bytes").GetInt64(), file.GetProperty("sha256").GetString()!);
+        }
+
+        return FileNotFound(runId, relativePath);
+    }
+
+    /// <summary>
+    /// Rows of the dataset revoked after <paramref name="since"/>, oldest revocation first, at most <paramref name="limit"/>
+    /// from where <paramref name="cursor"/> (a previous page's <see cref="RevocationPage.Next"/>) left off.
+    /// </summary>
+    public async Task<Outcome<RevocationPage>> RevocationsAsync(string dataset, DateTimeOffset since, string? cursor, int limit,
+        CancellationToken cancellationToken)
+    {
+        var after = (At: since, RowKey: "");
+        if (cursor is not null)
+        {
+            if (ParseCursor(cursor) is not { } position)
+            {
+                return new Refusal(IngestProblems.InvalidCursor, "Pass the `next` of the previous page unchanged.");
+            }
+
+            after = position;
+        }
+
+        if (!await DatasetExistsAsync(dataset, cancellationToken))
+        {
+            return DatasetNotFound(dataset);
+        }
+
+        limit = Math.Clamp(limit, 1, MaxRevocationsPerPage);
+        await using var command = dataSource.CreateCommand(
+            """
+            select p.row_key, p.post_id, p.split, p.shard, p.revoked_reason, p.revoked_at, p.revoked_run_id, p.run_id
+            from export.published_rows p join export.datasets d on d.id = p.dataset_id
+            where d.name = $1 and p.revoked_at is not null and p.revoked_at > $2 and (p.revoked_at, p.row_key) > ($3, $4)
+            order by p.revoked_at, p.row_key
+            limit $5
+            """);
+        command.Parameters.Add(new() { Value = dataset });
+        command.Parameters.Add(new() { Value = since });
+        command.Parameters.Add(new() { Value = after.At });
+        command.Parameters.Add(new() { Value = after.RowKey });
+        command.Parameters.Add(new() { Value = limit + 1 });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<Revocation>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new Revocation(reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetGuid(6), reader.GetGuid(7)));
+        }
+
+        if (items.Count <= limit)
+        {
+            return new RevocationPage(items, null);
+        }
+
+        items.RemoveAt(limit);
+        var last = items[^1];
+        return new RevocationPage(items, Cursor(last.RevokedAt, last.RowKey));
+    }
+
+    // PostgreSQL keeps microseconds: the cursor does too, so no row at the page's edge is skipped or repeated.
+    private static string Cursor(DateTimeOffset at, string rowKey) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{at.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{rowKey}"))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static (DateTimeOffset At, string RowKey)? ParseCursor(string cursor)
+    {
+        try
+        {
+            var base64 = cursor.Replace('-', '+').Replace('_', '/');
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '=')));
+            var parts = text.Split('|', 2);
+            return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                                     && ticks <= DateTimeOffset.MaxValue.UtcTicks
+                ? (new DateTimeOffset(ticks, TimeSpan.Zero), parts[1])
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<Refusal> RunNotFoundAsync(string dataset, Guid runId, CancellationToken cancellationToken) =>
+        await DatasetExistsAsync(dataset, cancellationToken)
+            ? new Refusal(ExportProblems.RunNotFound, $"Dataset '{dataset}' has no run {runId}.")
+            : DatasetNotFound(dataset);
+
+    public static Refusal DatasetNotFound(string dataset) => new(ExportProblems.DatasetNotFound, $"There is no dataset named '{dataset}'.");
+
+    private static Refusal FileNotFound(Guid runId, string path) =>
+        new(ExportProblems.FileNotFound, $"Run {runId} has no file '{path}'; its manifest lists every file it has.");
+
+    private static async Task<IReadOnlyList<ExportRunDetail>> ReadRunsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var runs = new List<ExportRunDetail>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(ReadRun(reader, 0));
+        }
+
+        return runs;
+    }
+
+    private static ExportRunDetail ReadRun(NpgsqlDataReader reader, int i)
+    {
+        DateTimeOffset? Time(int column) => reader.IsDBNull(column) ? null : reader.GetFieldValue<DateTimeOffset>(column);
+        string? Text(int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
+        return new ExportRunDetail(reader.GetGuid(i), reader.GetString(i + 1), DatabaseNames.Parse<ExportRunStatus>(reader.GetString(i + 2)),
+            reader.GetString(i + 3), Text(i + 4), reader.IsDBNull(i + 5) ? null : reader.GetInt32(i + 5), reader.GetString(i + 6),
+            reader.GetFieldValue<DateTimeOffset>(i + 7), Time(i + 8), Time(i + 9), Text(i + 10), reader.GetInt64(i + 11), reader.GetInt64(i + 12),
+            reader.GetInt64(i + 13), reader.GetInt64(i + 14), reader.IsDBNull(i + 15) ? null : reader.GetInt64(i + 15), Time(i + 16),
+            reader.GetBoolean(i + 17), Text(i + 18), reader.GetString(i + 19), Text(i + 20));
     }
 }

@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AiSocial.Export;
+using AiSocial.Export.Runs;
+using AiSocial.Ingest.Accounts;
+using AiSocial.Problems;
+using AiSocial.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+
+namespace AiSocial.AdminConsole.Datasets;
+
+/// <summary>How far a run has got: its phase and counts, as the runner last recorded them.</summary>
+public sealed record RunProgressResponse(string? Phase, long RowsSeen, long RowsWritten, long RowsExcluded, long BytesWritten, long? PeakRssBytes,
+    DateTimeOffset? HeartbeatAt);
+
+/// <summary>A run: its status and progress, and once published, its manifest (in the run's own <c>manifest.json</c> format).</summary>
+public sealed record RunResponse(Guid RunId, string Dataset, string Status, string Kind, string? Version, int? SpecVersion, string RequestedBy,
+    DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? SnapshotAt, RunProgressResponse Progress, bool CancelRequested,
+    string? Error, JsonElement? Manifest);
+
+public sealed record DatasetResponse(string Name, string Description, string Purpose, int SpecVersion, DateTimeOffset UpdatedAt, RunResponse? LatestRun);
+
+/// <summary>A dataset's spec (null for one defined before specs existed), its versions, newest first, and its newest run.</summary>
+public sealed record DatasetSpecResponse(string Name, int SpecVersion, JsonObject? Spec, IReadOnlyList<DatasetSpecVersion> Versions);
+
+public sealed record RunStartedResponse(Guid RunId);
+
+public sealed record RevocationsResponse(IReadOnlyList<Revocation> Items, string? Next);
+
+/// <summary>
+/// Datasets for ML engineers on the console host (<c>/api/v1/datasets</c>): specs, runs with their progress and
+/// manifests, the files of a published run (range requests, the file's SHA-256 as its ETag) and the rows to delete
+/// since a time. Staff bearer tokens or the console's cookie; ML engineers and admins only.
+/// </summary>
+public static class DatasetEndpoints
+{
+    public const int DefaultRevocationsPerPage = 1000;
+
+    public static RouteGroupBuilder MapDatasetEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/v1/datasets").WithTags("Datasets").RequireAuthorization(ConsolePolicies.Datasets);
+        group.MapGet("", List);
+        group.MapPost("", Create);
+        group.MapGet("/{name}", Get);
+        group.MapPut("/{name}", Update);
+        group.MapGet("/{name}/runs", Runs);
+        group.MapPost("/{name}/runs", Start);
+        group.MapGet("/{name}/runs/{runId:guid}", Run);
+        group.MapPost("/{name}/runs/{runId:guid}/cancel", Cancel);
+        group.MapGet("/{name}/runs/{runId:guid}/files/{**path}", File);
+        group.MapGet("/{name}/revocations", Revocations);
+        return group;
+    }
+
+    private static async Task<Ok<IReadOnlyList<DatasetResponse>>> List(ExportRuns runs, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<DatasetResponse>>([.. (await runs.DatasetsAsync(cancellationToken))
+            .Select(d => new DatasetResponse(d.Name, d.Description, d.Purpose, d.SpecVersion, d.UpdatedAt, d.LatestRun?.ToResponse()))]);
+
+    private static async Task<Results<Ok<DatasetSpecResponse>, NotFoundProblem>> Get(string name, ConsoleDatasets specs, CancellationToken cancellationToken) =>
+        await specs.FindAsync(name, cancellationToken) is { } found
+            ? TypedResults.Ok(found.ToResponse())
+            : new NotFoundProblem(ExportRuns.DatasetNotFound(name));
+
+    private static async Task<Results<Created<DatasetSpecResponse>, BadRequestProblem, ConflictProblem>> Create(JsonElement spec, ClaimsPrincipal user,
+        ConsoleDatasets specs, CancellationToken cancellationToken)
+    {
+        if (spec.ValueKind != JsonValueKind.Object)
+        {
+            return new BadRequestProblem(Refusal.Invalid("", "Send the dataset's spec as a JSON object."));
+        }
+
+        var created = await specs.CreateAsync(user.ToActor(), JsonObject.Create(spec)!, cancellationToken);
+        return created.Refusal switch
+        {
+            null => TypedResults.Created($"/api/v1/datasets/{created.Value.Name}", created.Value.ToResponse()),
+            { Problem.Status: StatusCodes.Status409Conflict } refusal => new ConflictProblem(refusal),
+            var refusal => new BadRequestProblem(refusal),
+        };
+    }
+
+    private static async Task<Results<Ok<DatasetSpecResponse>, BadRequestProblem, NotFoundProblem>> Update(string name, JsonElement spec, ClaimsPrincipal user,
+        ConsoleDatasets specs, CancellationToken cancellationToken)
+    {
+        if (spec.ValueKind != JsonValueKind.Object)
+        {
+            return new BadRequestProblem(Refusal.Invalid("", "Send the dataset's spec as a JSON object."));
+        }
+
+        var updated = await specs.UpdateAsync(user.ToActor(), name, JsonObject.Create(spec)!, cancellationToken);
+        return updated.Refusal switch
+        {
+            null => TypedResults.Ok(updated.Value.ToResponse()),
+            { Problem.Status: StatusCodes.Status404NotFound } refusal => new NotFoundProblem(refusal),
+            var refusal => new BadRequestProblem(refusal),
+        };
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<RunResponse>>, NotFoundProblem>> Runs(string name, ExportRuns runs, CancellationToken cancellationToken,
+        int limit = 50)
+    {
+        if (!await runs.DatasetExistsAsync(name, cancellationToken))
+        {
+            return new NotFoundProblem(ExportRuns.DatasetNotFound(name));
+        }
+
+        return TypedResults.Ok<IReadOnlyList<RunResponse>>([.. (await runs.RunsAsync(name, limit, cancellationToken)).Select(r => r.ToResponse())]);
+    }
+
+    private static async Task<Results<Accepted<RunStartedResponse>, NotFoundProblem, ConflictProblem>> Start(string name, ClaimsPrincipal user,
+        ConsoleDatasets specs, CancellationToken cancellationToken)
+    {
+        var started = await specs.StartAsync(name, user.ToActor(), cancellationToken);
+        return started.Refusal switch
+        {
+            null => TypedResults.Accepted($"/api/v1/datasets/{name}/runs/{started.Value}", new RunStartedResponse(started.Value)),
+            { Problem.Status: StatusCodes.Status404NotFound } refusal => new NotFoundProblem(refusal),
+            var refusal => new ConflictProblem(refusal),
+        };
+    }
+
+    private static async Task<Results<Ok<RunResponse>, NotFoundProblem>> Run(string name, Guid runId, ExportRuns runs, CancellationToken cancellationToken)
+    {
+        if (await runs.FindRunAsync(name, runId, cancellationToken) is { } run)
+        {
+            return TypedResults.Ok(run.ToResponse());
+        }
+
+        return new NotFoundProblem(await runs.DatasetExistsAsync(name, cancellationToken)
+            ? new Refusal(ExportProblems.RunNotFound, $"Dataset '{name}' has no run {runId}.")
+            : ExportRuns.DatasetNotFound(name));
+    }
+
+    private static async Task<Results<Accepted<RunStartedResponse>, NotFoundProblem, ConflictProblem>> Cancel(string name, Guid runId,
+        ExportRuns runs, ConsoleDatasets specs, CancellationToken cancellationToken)
+    {
+        if (await Run(name, runId, runs, cancellationToken) is { Result: NotFoundProblem missing })
+        {
+            return missing;
+        }
+
+        var cancelled = await specs.CancelAsync(name, runId, cancellationToken);
+        return cancelled.Refusal is { } refusal
+            ? new ConflictProblem(refusal)
+            : TypedResults.Accepted($"/api/v1/datasets/{name}/runs/{runId}", new RunStartedResponse(runId));
+    }
+
+    /// <summary>
+    /// A file of a published run, with range requests (206, or 416 for a range past its end) and its SHA-256 as a strong
+    /// ETag, so a client resumes a download with <c>Range</c> and <c>If-Range</c> and revalidates with <c>If-None-Match</c>.
+    /// </summary>
+    private static async Task<Results<PhysicalFileHttpResult, NotFoundProblem, ConflictProblem>> File(string name, Guid runId, string path,
+        ExportRuns runs, CancellationToken cancellationToken)
+    {
+        var resolved = await runs.ResolveFileAsync(name, runId, path, cancellationToken);
+        if (resolved.Refusal is { } refusal)
+        {
+            return refusal.Problem.Status == StatusCodes.Status409Conflict ? new ConflictProblem(refusal) : new NotFoundProblem(refusal);
+        }
+
+        var file = resolved.Value;
+        return TypedResults.PhysicalFile(file.FullPath, ContentType(file.RelativePath), fileDownloadName: null,
+            lastModified: System.IO.File.GetLastWriteTimeUtc(file.FullPath), entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""),
+            enableRangeProcessing: true);
+    }
+
+    /// <summary>Rows the dataset revoked after <paramref name="since"/> (RFC 3339; all when absent), oldest first, a page at a time.</summary>
+    private static async Task<Results<Ok<RevocationsResponse>, BadRequestProblem, NotFoundProblem>> Revocations(string name, ExportRuns runs,
+        CancellationToken cancellationToken, string? since = null, string? cursor = null, int limit = DefaultRevocationsPerPage)
+    {
+        var from = DateTimeOffset.MinValue;
+        if (since is not null && !DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out from))
+        {
+            return new BadRequestProblem(Refusal.Invalid("since", "since is an RFC 3339 time, such as 2026-12-01T00:00:00Z."));
+        }
+
+        if (limit is < 1 or > ExportRuns.MaxRevocationsPerPage)
+        {
+            return new BadRequestProblem(Refusal.Invalid("limit", $"limit is from 1 to {ExportRuns.MaxRevocationsPerPage}."));
+        }
+
+        var page = await runs.RevocationsAsync(name, from, cursor, limit, cancellationToken);
+        return page.Refusal switch
+        {
+            null => TypedResults.Ok(new RevocationsResponse(page.Value.Items, page.Value.Next)),
+            { Problem.Status: StatusCodes.Status404NotFound } refusal => new NotFoundProblem(refusal),
+            var refusal => new BadRequestProblem(refusal),
+        };
+    }
+
+    private static string ContentType(string path) => Path.GetExtension(path) switch
+    {
+        ".parquet" => "application/vnd.apache.parquet",
+        ".json" => "application/json",
+        ".md" => "text/markdown; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+
+    internal static RunResponse ToResponse(this ExportRunDetail run) =>
+        new(run.RunId, run.Dataset, run.Status.ToString().ToLowerInvariant(), run.Kind, run.Version, run.SpecVersion, run.RequestedBy, run.StartedAt,
+            run.FinishedAt, run.SnapshotAt,
+            new RunProgressResponse(run.Phase, run.RowsSeen, run.RowsWritten, run.RowsExcluded, run.BytesWritten, run.PeakRssBytes, run.HeartbeatAt),
+            run.CancelRequested, run.Error, run.ManifestJson is null ? null : JsonDocument.Parse(run.ManifestJson).RootElement.Clone());
+
+    private static DatasetSpecResponse ToResponse(this DatasetSpecHistory history) => new(history.Name, history.SpecVersion, history.Spec, history.Versions);
+}

@@ -6,7 +6,7 @@ namespace AiSocial.Export;
 /// Where runs are published (<c>Export:Root</c>: <c>{Root}/{dataset}/{runId}/</c>), how often a running run reports its
 /// progress and heartbeat, and how old a heartbeat may grow before the run counts as killed.
 /// </summary>
-public sealed record ExportOptions
+internal sealed record ExportOptions
 {
     public const string Section = "Export";
 

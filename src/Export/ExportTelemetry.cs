@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace AiSocial.Export;
 
 /// <summary>The exporter's meter and activity source, <c>AiSocial.Export</c>: rows and bytes written, by dataset.</summary>
-public sealed class ExportTelemetry
+internal sealed class ExportTelemetry
 {
     public const string Name = "AiSocial.Export";
 

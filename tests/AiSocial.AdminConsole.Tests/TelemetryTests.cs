@@ -85,7 +85,7 @@ public sealed class TelemetryTests(TelemetryFixture console) : IClassFixture<Tel
         var moderator = await console.CreateAccountAsync(Roles.Moderator);
         _ = (await console.Get<ConsentLedger>().RecordAsync(new Actor(author.Id, author.Handle), author.Id,
             new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default)).Value;
-        _ = (await console.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), "telemetry", "test", ConsentPurposes.AiTraining, default)).Value;
+        _ = (await console.Get<DatasetSpecs>().CreateAsync(Actor.System("test"), new DatasetSpec { Name = "telemetry", Description = "test" }, default)).Value;
 
         await console.HoldEveryPostAsync();
         var post = await console.SubmitPostAsync(author.Id);
@@ -96,7 +96,7 @@ public sealed class TelemetryTests(TelemetryFixture console) : IClassFixture<Tel
         _ = (await console.Get<ReviewQueue>().DecideAsync(task.TaskId, new Actor(moderator.Id, moderator.Handle), ReviewDecision.Approve, true, null,
             default)).Value;
         var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-telemetry-").FullName, "out");
-        _ = (await console.Get<DatasetExporter>().RunAsync("telemetry", output, Actor.System("test"), null, default)).Value;
+        _ = (await console.Get<ExportRunner>().RunAsync("telemetry", Actor.System("test"), ExportRunKind.Full, output, null, default)).Value;
 
         Assert.Equal(1, console.Sum("aisocial.posts.submitted"));
         Assert.Equal(1, console.Sum("aisocial.posts.scanned", "outcome", "review"));

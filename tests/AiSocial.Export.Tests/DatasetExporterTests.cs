@@ -11,7 +11,7 @@ public sealed class ExportFixture : PlatformFixture
 {
     public ExportScenario Scenario { get; private set; } = null!;
 
-    public ExportRun Run { get; private set; } = null!;
+    internal ExportRun Run { get; private set; } = null!;
 
     public List<ExportProgress> Progress { get; } = [];
 

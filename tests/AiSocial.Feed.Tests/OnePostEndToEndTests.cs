@@ -5,7 +5,6 @@ using AiSocial.Export.Datasets;
 using AiSocial.Export.Runs;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
-using AiSocial.Ingest.Consent;
 using AiSocial.Moderation.Review;
 using AiSocial.Moderation.Scanning;
 using AiSocial.Testing;
@@ -58,9 +57,9 @@ public sealed class OnePostEndToEndTests(FeedFixture feed) : IClassFixture<FeedF
         Assert.Equal(0, TestImages.MaxChannelDifference(image, served));
 
         // Exported: one row for the consenting author's post, none for the other.
-        await feed.Worker.GetRequiredService<DatasetCatalog>().EnsureAsync(Actor.System("test"), "e2e", "end to end", ConsentPurposes.AiTraining, default);
+        await feed.Worker.GetRequiredService<DatasetSpecs>().CreateAsync(Actor.System("test"), new DatasetSpec { Name = "e2e", Description = "end to end" }, default);
         var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-e2e-").FullName, "out");
-        var run = (await feed.Worker.GetRequiredService<DatasetExporter>().RunAsync("e2e", output, Actor.System("test"), null, default)).Value;
+        var run = (await feed.Worker.GetRequiredService<ExportRunner>().RunAsync("e2e", Actor.System("test"), ExportRunKind.Full, output, null, default)).Value;
 
         var rows = await DuckDb.QueryAsync(
             $"select id, prompt, moderation_label, sha256(image.bytes) as sha256 from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");
@@ -70,6 +69,6 @@ public sealed class OnePostEndToEndTests(FeedFixture feed) : IClassFixture<FeedF
         Assert.Equal("approve", row.GetProperty("moderation_label").GetString());
         // The row holds the stored original, which the image's URL names; served copies carry consent-dependent XMP besides.
         Assert.Equal(published.GetProperty("imageUrl").GetString()!["/media/".Length..], row.GetProperty("sha256").GetString());
-        Assert.Equal(1, run.Manifest.Excluded["consent_missing"]); // the manifest's published key (issue 11 names)
+        Assert.Equal(1, run.Manifest!.Excluded["consent_missing"]); // the manifest's published key (issue 11 names)
     }
 }

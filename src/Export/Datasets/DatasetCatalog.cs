@@ -5,10 +5,10 @@ using Npgsql;
 namespace AiSocial.Export.Datasets;
 
 /// <summary>A dataset definition: its CAWG <see cref="Purpose"/> is the consent its authors must have given; sensitive posts go in only when <see cref="AllowSensitive"/>.</summary>
-public sealed record Dataset(Guid Id, string Name, string Description, string Purpose, DateTimeOffset CreatedAt, string CreatedBy, bool AllowSensitive = false);
+internal sealed record Dataset(Guid Id, string Name, string Description, string Purpose, DateTimeOffset CreatedAt, string CreatedBy, bool AllowSensitive = false);
 
 /// <summary>Named dataset definitions that ML engineers export: the plain columns each spec (<see cref="DatasetSpecs"/>) mirrors.</summary>
-public sealed class DatasetCatalog(NpgsqlDataSource dataSource, DatasetSpecs specs)
+internal sealed class DatasetCatalog(NpgsqlDataSource dataSource, DatasetSpecs specs)
 {
     /// <summary>Creates the dataset unless one with the name exists; returns it either way. Refused when the name or purpose is invalid.</summary>
     public async Task<Outcome<Dataset>> EnsureAsync(Actor actor, string name, string description, string purpose, CancellationToken cancellationToken) =>

@@ -20,7 +20,7 @@ namespace AiSocial.Export.Runs;
 /// writes Parquet shards and a manifest into a staging directory, and publishes it by renaming it into place, so the
 /// output is all there or not there at all. Every run is recorded and audited.
 /// </summary>
-public sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog catalog, MediaStore media, AuditLog audit,
+internal sealed class DatasetExporter(NpgsqlDataSource dataSource, DatasetCatalog catalog, MediaStore media, AuditLog audit,
     ExportTelemetry telemetry, ILogger<DatasetExporter> logger)
 {
     public const string Split = "train";

@@ -52,4 +52,4 @@ public sealed record ExportManifest(
 
 public sealed record ExportProgress(long Done, long Total, long Included);
 
-public sealed record ExportRun(Guid RunId, string Output, ExportManifest Manifest);
+internal sealed record ExportRun(Guid RunId, string Output, ExportManifest Manifest);

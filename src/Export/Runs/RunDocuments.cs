@@ -188,7 +188,7 @@ internal static class RunDocuments
             });
         }
 
-        var excluded = string.Join(", ", run.Written.Excluded.Select(e => $"{e.Key} {e.Value}"));
+        var excluded = string.Join(", ", run.Written.Excluded.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key} {e.Value}"));
         var document = new JsonObject
         {
             ["@context"] = Context(),
@@ -350,7 +350,7 @@ internal static class RunDocuments
             card.Append("- none were left out\n");
         }
 
-        foreach (var (reason, count) in written.Excluded)
+        foreach (var (reason, count) in written.Excluded.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             card.Append($"- `{reason}`: {count}\n");
         }
@@ -365,7 +365,7 @@ internal static class RunDocuments
 
         card.Append("## Personal information\n\n");
         card.Append("Author ids are pseudonymous (HMAC-SHA256 with the dataset's salt). E-mail addresses, phone numbers, URLs and @handles are scrubbed from prompts and captions");
-        card.Append(written.Scrubbed.Count == 0 ? ".\n" : $" ({string.Join(", ", written.Scrubbed.Select(s => $"{s.Key} {s.Value}"))}).\n");
+        card.Append(written.Scrubbed.Count == 0 ? ".\n" : $" ({string.Join(", ", written.Scrubbed.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value}"))}).\n");
         card.Append(spec.Filters.IncludeSensitive ? "Posts moderation marked sensitive are included.\n\n" : "Posts moderation marked sensitive are excluded.\n\n");
 
         card.Append("## Limitations\n\n");

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Parquet;
+using AiSocial.Export.Runs;
 using AiSocial.Export.Writing;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
@@ -277,5 +278,75 @@ public sealed class DatasetWriterTests(WriterFixture world) : IClassFixture<Writ
         Assert.Equal(world.Full.Result.RowsWritten, last.RowsWritten);
         Assert.Equal(world.Full.Result.Files.Sum(f => f.Bytes), last.BytesWritten);
         Assert.True(world.Full.Result.PeakRssBytes > 0);
+    }
+}
+
+public sealed class DatasetFilterTests(WriterFixture world) : IClassFixture<WriterFixture>
+{
+    private async Task<(WriteResult Result, IReadOnlyList<string> Posts)> WriteAsync(Func<DatasetFilters, DatasetFilters> filters)
+    {
+        var spec = world.Spec with { Filters = filters(world.Spec.Filters) };
+        var written = await world.World.WriteAsync(spec);
+        var rows = await DuckDb.QueryAsync($"select post_id from read_parquet({WriterWorld.Shards(written)}) order by post_id");
+        return (written.Result, [.. rows.Select(r => r.GetProperty("post_id").GetString()!)]);
+    }
+
+    [Fact]
+    public async Task Tags_keep_only_posts_with_any_of_them()
+    {
+        var (result, posts) = await WriteAsync(f => f with { Tags = ["#CAT", "dog"] });
+
+        Assert.Equal([world.Scrubbed.ToString()], posts);
+        Assert.Equal(result.RowsSeen - 1 - result.Excluded.Where(e => e.Key != DatasetWriter.FilterTags).Sum(e => e.Value),
+            result.Excluded[DatasetWriter.FilterTags]);
+    }
+
+    [Fact]
+    public async Task A_date_range_keeps_only_posts_created_in_it()
+    {
+        var (_, none) = await WriteAsync(f => f with { From = DateTimeOffset.UtcNow.AddDays(1) });
+        var (_, before) = await WriteAsync(f => f with { To = DateTimeOffset.UtcNow.AddDays(-1) });
+        var (_, all) = await WriteAsync(f => f with { From = DateTimeOffset.UtcNow.AddDays(-1), To = DateTimeOffset.UtcNow.AddDays(1) });
+
+        Assert.Empty(none);
+        Assert.Empty(before);
+        Assert.Contains(world.Scrubbed.ToString(), all);
+    }
+
+    [Fact]
+    public async Task A_policy_label_counts_as_confident_as_the_models_were_sure()
+    {
+        // Each post's highest model score is 0.125: its policy label's confidence is 0.875.
+        var (sure, posts) = await WriteAsync(f => f with { MinLabelConfidence = 0.9 });
+        var (_, enough) = await WriteAsync(f => f with { MinLabelConfidence = 0.85 });
+
+        Assert.Empty(posts);
+        Assert.True(sure.Excluded[DatasetWriter.FilterLabelConfidence] > 0);
+        Assert.Contains(world.Scrubbed.ToString(), enough);
+    }
+
+    [Fact]
+    public async Task Sensitive_posts_go_in_only_when_the_spec_includes_them()
+    {
+        var author = await world.World.ConsentingAuthorAsync();
+        var sensitive = await world.World.PostAsync(author, await world.World.MediaAsync(TestImages.Png(seed: 77)), "sensitive", tags: ["only_sensitive"]);
+        await world.ExecuteAsync("update ingest.posts set sensitive = true where id = $1", sensitive);
+
+        var (without, left) = await WriteAsync(f => f with { Tags = ["only_sensitive"] });
+        var (_, included) = await WriteAsync(f => f with { Tags = ["only_sensitive"], IncludeSensitive = true });
+
+        Assert.Empty(left);
+        Assert.Equal(1, without.Excluded[ExclusionReasons.SensitiveNotAllowed]);
+        Assert.Equal([sensitive.ToString()], included);
+    }
+
+    [Fact]
+    public async Task Only_the_chosen_columns_are_written()
+    {
+        var written = await world.World.WriteAsync(world.Spec with { Columns = ["post_id", "image", "consent_event_id"] });
+
+        var columns = await DuckDb.QueryAsync($"select column_name from (describe select * from read_parquet({WriterWorld.Shards(written)}))");
+        Assert.Equal(["post_id", "image", "consent_event_id"], columns.Select(c => c.GetProperty("column_name").GetString()));
+        Assert.Equal(["post_id", "image", "consent_event_id"], written.Result.Columns.Select(c => c.Name));
     }
 }

@@ -96,6 +96,9 @@ internal sealed class SplitShardWriter(string stagingDirectory, string split, Da
         _shardRows += _buffer.Count;
         _buffer.Clear();
         _bufferedBytes = 0;
+        // The group's images and column buffers are large-object garbage now; collecting it here keeps the heap at about
+        // one row group per split instead of letting it grow until the GC's own budget runs out.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: false);
     }
 
     private async Task OpenShardAsync(CancellationToken cancellationToken)

@@ -26,7 +26,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
     private const int ProgressEvery = 256;
 
     /// <summary>Rows in flight between the reader and a split's writer: enough to keep both busy, few enough to stay small.</summary>
-    private const int SplitQueue = 16;
+    private const int SplitQueue = 8;
 
     public async Task<WriteResult> WriteAsync(NpgsqlConnection snapshot, WriteRequest request, IProgress<RunProgress> progress,
         CancellationToken cancellationToken)

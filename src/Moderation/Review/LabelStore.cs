@@ -30,7 +30,7 @@ public sealed record ModerationLabel(long Id, Guid PostId, LabelSource Source, G
 
 
 /// <summary>Labels are append-only; the latest one for a post is its current moderation state.</summary>
-public sealed class LabelStore(NpgsqlDataSource dataSource)
+internal sealed class LabelStore(NpgsqlDataSource dataSource)
 {
     internal static async Task AddPolicyLabelAsync(NpgsqlConnection connection, Guid postId, LabelDecision decision, PolicyDecision policy,
         CancellationToken cancellationToken)

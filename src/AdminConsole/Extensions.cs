@@ -60,7 +60,7 @@ public static class Extensions
             })
             .AddBearerTokens();
         services.AddAuthorization(ConsolePolicies.Add);
-        services.AddConsoleDatasets();
+        services.AddSingleton<ConsoleDatasets>();
         services.AddDataProtection().SetApplicationName("aisocial-console");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<ConsoleOptions>, ILoggerFactory>((keys, console, logging) =>
         {

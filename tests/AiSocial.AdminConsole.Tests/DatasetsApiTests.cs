@@ -52,7 +52,7 @@ public sealed class DatasetsApiTests(DatasetsConsole console) : IClassFixture<Da
 
         Assert.Equal("succeeded", run.GetProperty("status").GetString());
         Assert.Equal(0, run.GetProperty("progress").GetProperty("bytesWritten").GetInt64());
-        Assert.Equal(console.Run.Manifest.Files.Single().Sha256,
+        Assert.Equal(console.Run.Manifest!.Files.Single().Sha256,
             run.GetProperty("manifest").GetProperty("files")[0].GetProperty("sha256").GetString());
         Assert.Equal(console.Run.RunId, runs[0].GetProperty("runId").GetGuid());
         Assert.False(runs[0].TryGetProperty("manifest", out _)); // a list leaves manifests out

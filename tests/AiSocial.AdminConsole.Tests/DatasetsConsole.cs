@@ -18,7 +18,7 @@ public sealed class DatasetsConsole : ConsoleFixture
 {
     public string Dataset { get; } = $"ds-{Guid.NewGuid():N}"[..16];
 
-    public ExportRun Run { get; private set; } = null!;
+    public ExportRunResult Run { get; private set; } = null!;
 
     public ConcurrentQueue<(string Path, string? Range)> Requests { get; } = new();
 
@@ -33,8 +33,8 @@ public sealed class DatasetsConsole : ConsoleFixture
         var author = await CreateAccountAsync();
         await Get<ConsentLedger>().RecordAsync(new Actor(author.Id, author.Handle), author.Id,
             new ConsentChange(ConsentPurposes.AiTraining, true, "2026-11"), ConsentSource.Import, default);
-        await Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), Dataset, "a dataset to pull", ConsentPurposes.AiTraining, default);
-        Run = (await Get<DatasetExporter>().RunAsync(Dataset, Path.Combine(ExportRoot, Dataset, "first"), Actor.System("test"), null, default)).Value;
+        await Get<DatasetSpecs>().CreateAsync(Actor.System("test"), new DatasetSpec { Name = Dataset, Description = "a dataset to pull", Purpose = ConsentPurposes.AiTraining }, default);
+        Run = (await Get<ExportRunner>().RunAsync(Dataset, Actor.System("test"), ExportRunKind.Full, Path.Combine(ExportRoot, Dataset, "first"), null, default)).Value;
     }
 
     /// <summary>A client with a bearer token of a new account in <paramref name="role"/>.</summary>

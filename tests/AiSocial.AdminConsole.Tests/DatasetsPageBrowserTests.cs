@@ -17,9 +17,9 @@ public sealed class DatasetsPageBrowserTests(BrowserConsole console) : IClassFix
     public async Task An_ml_engineer_opens_a_finished_runs_manifest_and_downloads_a_file_from_it()
     {
         var name = $"ds-{Guid.NewGuid():N}"[..16];
-        await console.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), name, "for the browser", ConsentPurposes.AiTraining, default);
+        await console.Get<DatasetSpecs>().CreateAsync(Actor.System("test"), new DatasetSpec { Name = name, Description = "for the browser", Purpose = ConsentPurposes.AiTraining }, default);
         var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-browser-").FullName, "run");
-        var run = (await console.Get<DatasetExporter>().RunAsync(name, output, Actor.System("test"), null, default)).Value;
+        var run = (await console.Get<ExportRunner>().RunAsync(name, Actor.System("test"), ExportRunKind.Full, output, null, default)).Value;
         var engineer = await console.CreateAccountAsync(Roles.MlEngineer);
         await using var window = await console.OpenAsync(1400, 1000);
         var page = window.Page;

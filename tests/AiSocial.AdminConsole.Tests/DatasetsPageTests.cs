@@ -10,7 +10,6 @@ using AiSocial.Ingest.Consent;
 using AiSocial.Testing;
 using Bunit;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 
@@ -27,8 +26,7 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
     {
         var engineer = await platform.CreateAccountAsync(Roles.MlEngineer);
         _context.Services.AddSingleton(platform.Get<ExportRuns>());
-        _context.Services.AddSingleton(new ConsoleDatasets(platform.DataSource, platform.Get<AuditLog>(), platform.Get<DatasetExporter>(),
-            new ConfigurationBuilder().Build()));
+        _context.Services.AddSingleton(new ConsoleDatasets(platform.Get<DatasetSpecs>(), platform.Get<ExportRunner>()));
         _context.SignIn(engineer, Roles.MlEngineer);
         return _context.Render<DatasetsPage>();
     }
@@ -36,7 +34,7 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
     private async Task<string> DatasetAsync()
     {
         var name = $"ds-{Guid.NewGuid():N}"[..16];
-        await platform.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), name, "page test", ConsentPurposes.AiTraining, default);
+        await platform.Get<DatasetSpecs>().CreateAsync(Actor.System("test"), new DatasetSpec { Name = name, Description = "page test", Purpose = ConsentPurposes.AiTraining }, default);
         return name;
     }
 
@@ -120,7 +118,7 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
     {
         var name = await DatasetAsync();
         var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-page-").FullName, "run");
-        var run = (await platform.Get<DatasetExporter>().RunAsync(name, output, Actor.System("test"), null, default)).Value;
+        var run = (await platform.Get<ExportRunner>().RunAsync(name, Actor.System("test"), ExportRunKind.Full, output, null, default)).Value;
         var page = await RenderAsync();
 
         await OpenAsync(page, name);
@@ -131,7 +129,7 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
         var link = page.Find("[data-testid=download]");
         Assert.Equal($"/api/v1/datasets/{name}/runs/{run.RunId}/files/data/train-00000-of-00001.parquet", link.GetAttribute("href"));
         Assert.Equal($"/api/v1/datasets/{name}/runs/{run.RunId}/files/manifest.json", page.Find("[data-testid=download-manifest]").GetAttribute("href"));
-        Assert.Equal(run.Manifest.Excluded.Count == 0, page.FindAll("[data-testid=no-exclusions]").Count == 1);
+        Assert.Equal(run.Manifest!.Excluded.Count == 0, page.FindAll("[data-testid=no-exclusions]").Count == 1);
         Assert.Contains("No published row has been revoked", page.Find("[data-testid=no-revocations]").TextContent);
     }
 

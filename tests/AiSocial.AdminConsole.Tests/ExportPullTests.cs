@@ -46,7 +46,7 @@ public sealed class ExportPullTests(DatasetsConsole console) : IClassFixture<Dat
         Assert.Contains($"ok    {Shard}", pulled.Output);
         Assert.Contains($"{Shard}: ", pulled.Error); // a plain progress line per file when not on a terminal
         Assert.Contains("MiB/s", pulled.Error);
-        foreach (var file in console.Run.Manifest.Files.Select(f => f.Path).Append("manifest.json"))
+        foreach (var file in console.Run.Manifest!.Files.Select(f => f.Path).Append("manifest.json"))
         {
             Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(console.Run.Output, file)), await File.ReadAllBytesAsync(Path.Combine(copy, file)));
         }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using AiSocial.Export;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Runs;
 using AiSocial.Ingest.Audit;

@@ -24,7 +24,7 @@ public sealed record RunResponse(Guid RunId, string Dataset, string Status, stri
 public sealed record DatasetResponse(string Name, string Description, string Purpose, int SpecVersion, DateTimeOffset UpdatedAt, RunResponse? LatestRun);
 
 /// <summary>A dataset's spec (null for one defined before specs existed), its versions, newest first, and its newest run.</summary>
-public sealed record DatasetSpecResponse(string Name, int SpecVersion, JsonObject? Spec, IReadOnlyList<DatasetSpecVersion> Versions);
+public sealed record DatasetSpecResponse(string Name, int SpecVersion, JsonObject? Spec, IReadOnlyList<DatasetSpecSummary> Versions);
 
 public sealed record RunStartedResponse(Guid RunId);
 
@@ -134,14 +134,14 @@ public static class DatasetEndpoints
     }
 
     private static async Task<Results<Accepted<RunStartedResponse>, NotFoundProblem, ConflictProblem>> Cancel(string name, Guid runId,
-        ExportRuns runs, ConsoleDatasets specs, CancellationToken cancellationToken)
+        ClaimsPrincipal user, ExportRuns runs, ConsoleDatasets specs, CancellationToken cancellationToken)
     {
         if (await Run(name, runId, runs, cancellationToken) is { Result: NotFoundProblem missing })
         {
             return missing;
         }
 
-        var cancelled = await specs.CancelAsync(name, runId, cancellationToken);
+        var cancelled = await specs.CancelAsync(runId, user.ToActor(), cancellationToken);
         return cancelled.Refusal is { } refusal
             ? new ConflictProblem(refusal)
             : TypedResults.Accepted($"/api/v1/datasets/{name}/runs/{runId}", new RunStartedResponse(runId));

@@ -51,7 +51,7 @@ public sealed class DatasetsApiTests(DatasetsConsole console) : IClassFixture<Da
         var runs = await engineer.GetFromJsonAsync<JsonElement>($"{Base}/runs");
 
         Assert.Equal("succeeded", run.GetProperty("status").GetString());
-        Assert.Equal(0, run.GetProperty("progress").GetProperty("bytesWritten").GetInt64());
+        Assert.True(run.GetProperty("progress").GetProperty("bytesWritten").GetInt64() > 0, "a run that wrote a shard reports its bytes");
         Assert.Equal(console.Run.Manifest!.Files.Single().Sha256,
             run.GetProperty("manifest").GetProperty("files")[0].GetProperty("sha256").GetString());
         Assert.Equal(console.Run.RunId, runs[0].GetProperty("runId").GetGuid());

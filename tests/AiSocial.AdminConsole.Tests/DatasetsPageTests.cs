@@ -142,7 +142,7 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
         var name = $"pg-{Guid.NewGuid():N}"[..16];
 
         await page.InvokeAsync(() => page.Find("textarea[data-testid=spec-json]").Change(
-            $$"""{ "name": "{{name}}", "purpose": "cawg.ai_training", "license": "CC-BY-4.0", "splits": { "train": 0.5 }, "rowGroupMb": 500 }"""));
+            $$"""{ "name": "{{name}}", "description": "page test", "purpose": "cawg.ai_training", "license": "CC-BY-4.0", "splits": { "train": 0.5 }, "rowGroupMb": 500 }"""));
         await page.InvokeAsync(() => page.Find("[data-testid=save-spec]").Click());
 
         page.WaitForAssertion(() => Assert.Contains("splits", page.Find("[data-testid=spec-errors]").TextContent));
@@ -150,7 +150,7 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
         Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from export.datasets where name = $1", name));
 
         await page.InvokeAsync(() => page.Find("textarea[data-testid=spec-json]").Change(
-            $$"""{ "name": "{{name}}", "purpose": "cawg.ai_training", "license": "CC-BY-4.0", "splits": { "train": 0.9, "test": 0.1 } }"""));
+            $$"""{ "name": "{{name}}", "description": "page test", "purpose": "cawg.ai_training", "license": "CC-BY-4.0", "splits": { "train": 0.9, "test": 0.1 } }"""));
         await page.InvokeAsync(() => page.Find("[data-testid=save-spec]").Click());
 
         page.WaitForAssertion(() => Assert.Equal(name, page.Find("[data-testid=selected]").TextContent));

@@ -136,7 +136,9 @@ public sealed class ExportRunnerTests(RunnerFixture runs) : IClassFixture<Runner
 
     private static string CroissantType(string duckDbType) => duckDbType switch
     {
-        "VARCHAR" => "sc:Text",
+        // Lists (tags, model signals) are described by their elements' text.
+        "VARCHAR" or "VARCHAR[]" => "sc:Text",
+        _ when duckDbType.StartsWith("STRUCT(", StringComparison.Ordinal) && duckDbType.EndsWith("[]", StringComparison.Ordinal) => "sc:Text",
         "INTEGER" or "BIGINT" => "sc:Integer",
         "STRUCT(bytes BLOB, path VARCHAR)" => "sc:ImageObject",
         _ when duckDbType.StartsWith("TIMESTAMP", StringComparison.Ordinal) => "sc:DateTime",
@@ -281,7 +283,8 @@ public sealed class ExportRunnerTests(RunnerFixture runs) : IClassFixture<Runner
         var dataset = await runs.NewDatasetAsync();
         var failing = new SynchronousProgress<RunProgress>(p =>
         {
-            if (p.Phase == "write" && p.RowsSeen > 0)
+            // The writer reports as it goes ("write") and once done ("written"); either is before anything is published.
+            if (p.Phase is "write" or "written" && p.RowsSeen > 0)
             {
                 throw new IOException("disk full (simulated)");
             }

@@ -12,7 +12,7 @@ public sealed class PostTrainingSettingTests(PlatformFixture platform) : IClassF
     {
         var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-post-setting-").FullName, "out");
         await platform.Get<DatasetExporter>().RunAsync(dataset, output, Actor.System("test"), null, default);
-        var rows = await DuckDb.QueryAsync($"select id from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");
+        var rows = await DuckDb.QueryAsync($"select post_id as id from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");
         return rows.Select(r => r.GetProperty("id").GetString()!).ToHashSet();
     }
 

@@ -19,6 +19,9 @@ internal sealed class SplitShardWriter(string stagingDirectory, string split, Da
 
     public string Split => split;
 
+    /// <summary>Whether no row has reached this split (nothing buffered, no shard open or closed).</summary>
+    public bool IsEmpty => _buffer.Count == 0 && _shards.Count == 0 && _writer is null;
+
     public long BytesWritten => _closedBytes + (_hashing?.Length ?? 0);
 
     private readonly List<DatasetRow> _buffer = [];
@@ -59,7 +62,7 @@ internal sealed class SplitShardWriter(string stagingDirectory, string split, Da
         return files;
     }
 
-    /// <summary>A valid shard with the schema and no rows, for a dataset that has none at all.</summary>
+    /// <summary>A valid shard with the schema and no rows, for a split the spec declares that no row reached.</summary>
     public async Task WriteEmptyShardAsync(CancellationToken cancellationToken)
     {
         await OpenShardAsync(cancellationToken);

@@ -146,7 +146,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
                 if (seen % ProgressEvery == 0)
                 {
                     memory.Sample();
-                    Report("writing");
+                    Report("write");
                 }
             }
 
@@ -170,9 +170,10 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         var shardNames = new Dictionary<string, string>();
         foreach (var (split, writer) in writers)
         {
-            if (split == RowKeys.Train && written == 0)
+            if (writer.IsEmpty && (split == RowKeys.Train || Ratio(spec.Splits, split) > 0))
             {
-                // A dataset with no rows is still a valid dataset: one shard with the schema and no rows.
+                // Every split the spec declares exists, with the schema, even when no row landed in it (a small or
+                // empty dataset): readers and the card can name it.
                 await writer.WriteEmptyShardAsync(cancellationToken);
             }
 
@@ -191,6 +192,13 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         Report("written");
         return new WriteResult(files, seen, written, excluded, scrubber.Counts, duplicates.Count, clusterCount, revoked.Values.Sum(), revoked,
             columns.Info, memory.Peak);
+
+        static double Ratio(Datasets.DatasetSplits ratios, string split) => split switch
+        {
+            RowKeys.Train => ratios.Train,
+            RowKeys.Validation => ratios.Validation,
+            _ => ratios.Test,
+        };
 
         async Task Revoke(PublishedRow row, string reason)
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AiSocial.Export.Parquet;
 using AiSocial.Export.Runs;
 using AiSocial.Export.Storage;
 using AiSocial.Ingest.Audit;
@@ -14,7 +15,7 @@ public sealed class BlobFixture : PlatformFixture
 {
     public Azurite? Azurite { get; private set; }
 
-    public ExportRun Run { get; private set; } = null!;
+    public ExportRunResult Run { get; private set; } = null!;
 
     public string Dataset { get; private set; } = null!;
 
@@ -26,7 +27,7 @@ public sealed class BlobFixture : PlatformFixture
         await base.StartAsync();
         var scenario = await ExportScenario.CreateAsync(this);
         Dataset = scenario.Dataset;
-        Run = (await Get<DatasetExporter>().RunAsync(Dataset, Output, Actor.System("test"), null, default)).Value;
+        Run = (await Get<ExportRunner>().RunAsync(Dataset, Actor.System("test"), ExportRunKind.Full, Output, null, default)).Value;
         Azurite = await azurite;
     }
 
@@ -39,6 +40,8 @@ public sealed class BlobFixture : PlatformFixture
 
         await base.StopAsync();
     }
+
+    public ShardFile LargestShard => Run.Manifest!.Files.Where(f => f.Path.StartsWith("data/", StringComparison.Ordinal)).MaxBy(f => f.Bytes)!;
 
     /// <summary>A container of its own per test, so tests do not see each other's runs.</summary>
     public BlobContainerClient NewContainer() =>
@@ -59,7 +62,7 @@ public sealed class BlobRunStoreTests(BlobFixture fixture) : IClassFixture<BlobF
         await store.PublishAsync(fixture.Output, fixture.Dataset, fixture.Run.RunId, null, default);
 
         var copy = Directory.CreateTempSubdirectory("aisocial-blob-copy-").FullName;
-        foreach (var path in fixture.Run.Manifest.Files.Select(f => f.Path).Append(ExportManifest.FileName))
+        foreach (var path in fixture.Run.Manifest!.Files.Select(f => f.Path).Append(ExportManifest.FileName))
         {
             await using var stored = await store.OpenReadAsync(fixture.Dataset, fixture.Run.RunId, path, 0, null, default);
             Assert.NotNull(stored);
@@ -78,7 +81,7 @@ public sealed class BlobRunStoreTests(BlobFixture fixture) : IClassFixture<BlobF
         var container = fixture.NewContainer();
         await new BlobRunStore(container, BlockBytes).PublishAsync(fixture.Output, fixture.Dataset, fixture.Run.RunId, null, default);
 
-        var shard = Assert.Single(fixture.Run.Manifest.Files);
+        var shard = fixture.LargestShard;
         Assert.True(shard.Bytes > 2 * BlockBytes, "the test run's shard should span several blocks");
         var blob = container.GetBlockBlobClient(BlobRunStore.Prefix(fixture.Dataset, fixture.Run.RunId) + shard.Path);
         var blocks = (await blob.GetBlockListAsync(BlockListTypes.Committed)).Value.CommittedBlocks.ToList();
@@ -105,7 +108,7 @@ public sealed class BlobRunStoreTests(BlobFixture fixture) : IClassFixture<BlobF
                 interrupt.Cancel();
             }), interrupt.Token));
 
-        Assert.Equal(fixture.Run.Manifest.Files[0].Path, Assert.Single(committed));
+        Assert.NotEqual(ExportManifest.FileName, Assert.Single(committed));
         Assert.False(await store.IsPublishedAsync(fixture.Dataset, fixture.Run.RunId, default));
         Assert.Empty(await store.PublishedRunsAsync(fixture.Dataset, default));
         Assert.Null(await store.OpenReadAsync(fixture.Dataset, fixture.Run.RunId, committed[0], 0, null, default));
@@ -122,7 +125,7 @@ public sealed class BlobRunStoreTests(BlobFixture fixture) : IClassFixture<BlobF
         var container = fixture.NewContainer();
         var store = new BlobRunStore(container, BlockBytes);
         await store.PublishAsync(fixture.Output, fixture.Dataset, fixture.Run.RunId, null, default);
-        var shard = fixture.Run.Manifest.Files[0];
+        var shard = fixture.LargestShard;
         var local = await File.ReadAllBytesAsync(Path.Combine(fixture.Output, shard.Path));
 
         await using var stored = await store.OpenReadAsync(fixture.Dataset, fixture.Run.RunId, shard.Path, BlockBytes - 10, 100, default);

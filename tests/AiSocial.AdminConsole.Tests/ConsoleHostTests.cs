@@ -20,6 +20,7 @@ public sealed class ConsoleHostTests(ConsoleFixture console) : IClassFixture<Con
             builder.UseEnvironment("Production");
             builder.UseSetting("ConnectionStrings:aisocial", console.ConnectionString);
             builder.UseSetting("Models:Directory", "");
+            builder.UseSetting("Export:Root", console.ExportRoot);
         });
 
         var refused = Assert.Throws<OptionsValidationException>(() => host.Server);

@@ -47,12 +47,6 @@ public sealed class DatasetsConsole : ConsoleFixture
 
     public async Task<string> TokenAsync(string role) => (await Get<AccessTokens>().IssueAsync((await CreateAccountAsync(role)).Id, default)).Token;
 
-    protected override async ValueTask StopAsync()
-    {
-        await base.StopAsync();
-        Directory.Delete(ExportRoot, recursive: true);
-    }
-
     private sealed class RequestRecorder(ConcurrentQueue<(string Path, string? Range)> requests) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>

@@ -42,9 +42,10 @@ public sealed class DatasetsPageBrowserTests(BrowserConsole console) : IClassFix
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=download]").First.ClickAsync());
         var saved = await download.PathAsync();
 
-        Assert.Equal("train-00000-of-00001.parquet", download.SuggestedFilename);
+        // The first link is the first shard in the manifest (splits in name order); its bytes are the published file's.
+        Assert.Matches("^(train|validation|test)-00000-of-00001\\.parquet$", download.SuggestedFilename);
         Assert.Null(await download.FailureAsync());
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(output, "data", "train-00000-of-00001.parquet")), await File.ReadAllBytesAsync(saved));
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(output, "data", download.SuggestedFilename)), await File.ReadAllBytesAsync(saved));
         window.AssertNoViolations();
     }
 }

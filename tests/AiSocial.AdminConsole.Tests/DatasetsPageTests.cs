@@ -127,7 +127,8 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
 
         page.WaitForAssertion(() => Assert.Contains(run.RunId.ToString(), page.Find("[data-testid=manifest]").TextContent));
         var link = page.Find("[data-testid=download]");
-        Assert.Equal($"/api/v1/datasets/{name}/runs/{run.RunId}/files/data/train-00000-of-00001.parquet", link.GetAttribute("href"));
+        var firstShard = run.Manifest!.Files.Select(f => f.Path).Where(p => p.StartsWith("data/", StringComparison.Ordinal)).Order(StringComparer.Ordinal).First();
+        Assert.Equal($"/api/v1/datasets/{name}/runs/{run.RunId}/files/{firstShard}", link.GetAttribute("href"));
         Assert.Equal($"/api/v1/datasets/{name}/runs/{run.RunId}/files/manifest.json", page.Find("[data-testid=download-manifest]").GetAttribute("href"));
         Assert.Equal(run.Manifest!.Excluded.Count == 0, page.FindAll("[data-testid=no-exclusions]").Count == 1);
         Assert.Contains("No published row has been revoked", page.Find("[data-testid=no-revocations]").TextContent);
@@ -150,7 +151,7 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
         Assert.Equal(0L, await platform.ScalarAsync<long>("select count(*) from export.datasets where name = $1", name));
 
         await page.InvokeAsync(() => page.Find("textarea[data-testid=spec-json]").Change(
-            $$"""{ "name": "{{name}}", "description": "page test", "purpose": "cawg.ai_training", "license": "CC-BY-4.0", "splits": { "train": 0.9, "test": 0.1 } }"""));
+            $$"""{ "name": "{{name}}", "description": "page test", "purpose": "cawg.ai_training", "license": "CC-BY-4.0", "splits": { "train": 0.9, "validation": 0, "test": 0.1 } }"""));
         await page.InvokeAsync(() => page.Find("[data-testid=save-spec]").Click());
 
         page.WaitForAssertion(() => Assert.Equal(name, page.Find("[data-testid=selected]").TextContent));

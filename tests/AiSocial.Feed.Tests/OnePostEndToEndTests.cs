@@ -62,7 +62,7 @@ public sealed class OnePostEndToEndTests(FeedFixture feed) : IClassFixture<FeedF
         var run = (await feed.Worker.GetRequiredService<ExportRunner>().RunAsync("e2e", Actor.System("test"), ExportRunKind.Full, output, null, default)).Value;
 
         var rows = await DuckDb.QueryAsync(
-            $"select id, prompt, moderation_label, sha256(image.bytes) as sha256 from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");
+            $"select post_id as id, prompt, label_decision as moderation_label, sha256(image.bytes) as sha256 from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");
         var row = Assert.Single(rows);
         Assert.Equal(postId.ToString(), row.GetProperty("id").GetString());
         Assert.Equal("a paper boat on a puddle, end to end", row.GetProperty("prompt").GetString());

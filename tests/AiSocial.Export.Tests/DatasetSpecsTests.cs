@@ -64,6 +64,16 @@ public sealed class DatasetSpecsTests(PlatformFixture platform) : IClassFixture<
     }
 
     [Fact]
+    public void A_split_left_out_of_a_given_splits_object_has_no_rows_instead_of_its_default()
+    {
+        var spec = DatasetSpec.Parse("""{"name": "ok", "description": "fine", "splits": {"train": 0.9, "test": 0.1}}""").Value;
+
+        Assert.Null(DatasetSpecs.Validate(spec with { Salt = "0123456789abcdef" }));
+        Assert.Equal((0.9, 0.0, 0.1), (spec.Splits.Train, spec.Splits.Validation, spec.Splits.Test));
+        Assert.Equal(0.1, DatasetSpec.Parse("""{"name": "ok", "description": "fine"}""").Value.Splits.Validation);
+    }
+
+    [Fact]
     public async Task Create_saves_version_1_with_a_generated_salt_and_audits_it_without_the_salt()
     {
         var name = NewName();

@@ -95,7 +95,7 @@ public sealed class ExportRunnerTests(RunnerFixture runs) : IClassFixture<Runner
         var fields = recordSets.Single(r => r.GetProperty("name").GetString() == "default").GetProperty("field").EnumerateArray()
             .Where(f => f.GetProperty("source").GetProperty("extract").TryGetProperty("column", out _)).ToList();
         Assert.Equal(schema.Select(c => c.GetProperty("column_name").GetString()), fields.Select(f => f.GetProperty("source").GetProperty("extract").GetProperty("column").GetString()));
-        Assert.Equal(schema.Select(c => CroissantType(c.GetProperty("column_type").GetString()!)), fields.Select(f => f.GetProperty("dataType").GetString()));
+        Assert.Equal(schema.Select(c => CroissantType(c.GetProperty("column_type").GetString()!)), fields.Select(Described));
         var image = fields.Single(f => f.GetProperty("name").GetString() == "image");
         Assert.Equal("bytes", image.GetProperty("source").GetProperty("transform").GetProperty("jsonPath").GetString());
 
@@ -134,16 +134,35 @@ public sealed class ExportRunnerTests(RunnerFixture runs) : IClassFixture<Runner
         Assert.Equal(["test", "train", "validation"], manifest.Files.Where(f => f.Split is not null).Select(f => f.Split!).Distinct().Order());
     }
 
+    /// <summary>The Croissant description of a column as DuckDB types it: a list is "[]" after its element's, a list of records names each part.</summary>
     private static string CroissantType(string duckDbType) => duckDbType switch
     {
-        // Lists (tags, model signals) are described by their elements' text.
-        "VARCHAR" or "VARCHAR[]" => "sc:Text",
-        _ when duckDbType.StartsWith("STRUCT(", StringComparison.Ordinal) && duckDbType.EndsWith("[]", StringComparison.Ordinal) => "sc:Text",
+        _ when duckDbType.EndsWith("[]", StringComparison.Ordinal) => $"{CroissantType(duckDbType[..^2])}[]",
+        _ when duckDbType.StartsWith("STRUCT(", StringComparison.Ordinal) && duckDbType != "STRUCT(bytes BLOB, path VARCHAR)" =>
+            "{" + string.Join(", ", duckDbType["STRUCT(".Length..^1].Split(", ").Select(part => part.Split(' ')).Select(part => $"{part[0].Trim('"')}: {CroissantType(part[1])}")) + "}",
+        "VARCHAR" => "sc:Text",
         "INTEGER" or "BIGINT" => "sc:Integer",
+        "FLOAT" or "DOUBLE" => "sc:Float",
         "STRUCT(bytes BLOB, path VARCHAR)" => "sc:ImageObject",
         _ when duckDbType.StartsWith("TIMESTAMP", StringComparison.Ordinal) => "sc:DateTime",
         _ => $"unmapped {duckDbType}",
     };
+
+    /// <summary>A croissant.json field in <see cref="CroissantType"/>'s notation, each sub-field read from its column by its own name.</summary>
+    private static string Described(JsonElement field)
+    {
+        var type = field.TryGetProperty("subField", out var parts)
+            ? "{" + string.Join(", ", parts.EnumerateArray().Select(part =>
+            {
+                Assert.Equal(part.GetProperty("name").GetString(), part.GetProperty("source").GetProperty("transform").GetProperty("jsonPath").GetString());
+                Assert.Equal(field.GetProperty("name").GetString(), part.GetProperty("source").GetProperty("extract").GetProperty("column").GetString());
+                return $"{part.GetProperty("name").GetString()}: {part.GetProperty("dataType").GetString()}";
+            })) + "}"
+            : field.GetProperty("dataType").GetString()!;
+        var repeated = field.TryGetProperty("isArray", out var isArray) && isArray.GetBoolean();
+        Assert.Equal(repeated, field.TryGetProperty("repeated", out var old) && old.GetBoolean());
+        return repeated ? $"{type}[]" : type;
+    }
 
     [Fact]
     public async Task The_dataset_card_has_a_Hugging_Face_header_with_the_licence_and_each_splits_files_and_every_section()

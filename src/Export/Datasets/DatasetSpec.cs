@@ -21,14 +21,20 @@ public sealed record DatasetFilters
     public double MinLabelConfidence { get; init; }
 }
 
-/// <summary>The share of rows in each split; they sum to 1 and a row's split never moves (a salted hash of its row key).</summary>
+/// <summary>
+/// The share of rows in each split; they sum to 1 and a row's split never moves (a salted hash of its row key). A split
+/// left out of a given object has no rows (<c>{"train": 0.9, "test": 0.1}</c> has no validation split); a spec without
+/// <c>splits</c> gets <see cref="Default"/>.
+/// </summary>
 public sealed record DatasetSplits
 {
-    public double Train { get; init; } = 0.8;
+    public static readonly DatasetSplits Default = new() { Train = 0.8, Validation = 0.1, Test = 0.1 };
 
-    public double Validation { get; init; } = 0.1;
+    public double Train { get; init; }
 
-    public double Test { get; init; } = 0.1;
+    public double Validation { get; init; }
+
+    public double Test { get; init; }
 }
 
 /// <summary>
@@ -50,7 +56,7 @@ public sealed partial record DatasetSpec
 
     public IReadOnlyList<string>? Columns { get; init; }
 
-    public DatasetSplits Splits { get; init; } = new();
+    public DatasetSplits Splits { get; init; } = DatasetSplits.Default;
 
     public string? Salt { get; init; }
 

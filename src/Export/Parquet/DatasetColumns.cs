@@ -13,7 +13,12 @@ internal sealed class DatasetColumns
 {
     private delegate Task ColumnWrite(ParquetRowGroupWriter group, IReadOnlyList<DatasetRow> rows, CancellationToken cancellationToken);
 
-    private sealed record Column(string Name, Field Field, object Feature, string ParquetType, string CroissantType, string? JsonPath, ColumnWrite Write);
+    private sealed record Column(string Name, Field Field, object Feature, string ParquetType, string CroissantType, string? JsonPath, ColumnWrite Write)
+    {
+        public bool Repeated { get; init; }
+
+        public IReadOnlyList<ColumnSubField> SubFields { get; init; } = [];
+    }
 
     private static readonly IReadOnlyList<Column> All = Build();
 
@@ -36,7 +41,8 @@ internal sealed class DatasetColumns
     /// <summary>The <c>huggingface</c> key-value metadata: <c>{"info":{"features":{…}}}</c> naming every column's feature.</summary>
     public string HuggingFace { get; }
 
-    public IReadOnlyList<ColumnInfo> Info => [.. _columns.Select(c => new ColumnInfo(c.Name, c.ParquetType, c.CroissantType, c.JsonPath))];
+    public IReadOnlyList<ColumnInfo> Info =>
+        [.. _columns.Select(c => new ColumnInfo(c.Name, c.ParquetType, c.CroissantType, c.JsonPath) { Repeated = c.Repeated, SubFields = c.SubFields })];
 
     /// <summary>The columns named (null: all), in file order; refused for a name the writer does not know.</summary>
     public static DatasetColumns Select(IReadOnlyList<string>? names)
@@ -122,7 +128,7 @@ internal sealed class DatasetColumns
             Text("caption", r => r.Caption),
             Text("alt_text", r => r.AltText),
             new Column("tags", tags, new { feature = Value("string"), _type = "Sequence" }, "list<string>", "sc:Text", null,
-                async (group, rows, ct) => await WriteTextListAsync(group, tag, rows, r => r.Tags, t => t, ct)),
+                async (group, rows, ct) => await WriteTextListAsync(group, tag, rows, r => r.Tags, t => t, ct)) { Repeated = true },
             Text("generator", r => r.Generator),
             NullableInt64("seed", r => r.Seed),
             Int32("width", r => r.Width),
@@ -156,7 +162,11 @@ internal sealed class DatasetColumns
                     await WriteTextListAsync(group, signalCategory, rows, r => r.ModelSignals, s => s.Category, ct);
                     await WriteListAsync(group, signalScore, rows, r => r.ModelSignals, s => s.Score, ct);
                     await WriteTextListAsync(group, signalVersion, rows, r => r.ModelSignals, s => s.ModelVersion, ct);
-                }),
+                })
+            {
+                Repeated = true,
+                SubFields = [new("source", "sc:Text"), new("category", "sc:Text"), new("score", "sc:Float"), new("model_version", "sc:Text")],
+            },
             Int64("likes", r => r.Likes),
             Int64("comments", r => r.Comments),
             Int64("remixes", r => r.Remixes),

@@ -142,7 +142,7 @@ internal static class RunDocuments
                 source["transform"] = new JsonObject { ["jsonPath"] = jsonPath };
             }
 
-            fields.Add(new JsonObject
+            var field = new JsonObject
             {
                 ["@type"] = "cr:Field",
                 ["@id"] = $"default/{column.Name}",
@@ -150,7 +150,35 @@ internal static class RunDocuments
                 ["description"] = $"Parquet {column.ParquetType}.",
                 ["dataType"] = column.CroissantDataType,
                 ["source"] = source,
-            });
+            };
+            if (column.Repeated)
+            {
+                // A list: Croissant 1.1 says so with isArray (any length); 1.0 readers know repeated.
+                field["isArray"] = true;
+                field["arrayShape"] = "-1";
+                field["repeated"] = true;
+            }
+
+            if (column.SubFields.Count > 0)
+            {
+                // A list of records: the field's type is its records', each part read from the element by its name.
+                field.Remove("dataType");
+                field["subField"] = new JsonArray([.. column.SubFields.Select(sub => (JsonNode)new JsonObject
+                {
+                    ["@type"] = "cr:Field",
+                    ["@id"] = $"default/{column.Name}/{sub.Name}",
+                    ["name"] = sub.Name,
+                    ["dataType"] = sub.CroissantDataType,
+                    ["source"] = new JsonObject
+                    {
+                        ["fileSet"] = new JsonObject { ["@id"] = "parquet-files" },
+                        ["extract"] = new JsonObject { ["column"] = column.Name },
+                        ["transform"] = new JsonObject { ["jsonPath"] = sub.Name },
+                    },
+                })]);
+            }
+
+            fields.Add(field);
         }
 
         fields.Add(new JsonObject
@@ -282,6 +310,8 @@ internal static class RunDocuments
         ["fileSet"] = "cr:fileSet",
         ["format"] = "cr:format",
         ["includes"] = "cr:includes",
+        ["isArray"] = "cr:isArray",
+        ["arrayShape"] = "cr:arrayShape",
         ["isLiveDataset"] = "cr:isLiveDataset",
         ["jsonPath"] = "cr:jsonPath",
         ["key"] = "cr:key",
@@ -329,7 +359,9 @@ internal static class RunDocuments
         card.Append("| column | Parquet type | Croissant type |\n|---|---|---|\n");
         foreach (var column in written.Columns)
         {
-            card.Append($"| `{column.Name}` | {column.ParquetType} | {column.CroissantDataType} |\n");
+            var croissantType = column.SubFields.Count > 0 ? $"{{{string.Join(", ", column.SubFields.Select(f => $"{f.Name}: {f.CroissantDataType}"))}}}"
+                : column.CroissantDataType;
+            card.Append($"| `{column.Name}` | {column.ParquetType} | {(column.Repeated ? $"list of {croissantType}" : croissantType)} |\n");
         }
 
         card.Append("\nThe `image` column is the Hugging Face Image feature, `struct<bytes: binary, path: string>`; the features are declared in each shard's `huggingface` key-value metadata.\n\n");

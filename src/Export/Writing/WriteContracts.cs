@@ -23,4 +23,13 @@ internal sealed record WriteResult(IReadOnlyList<WrittenFile> Files, long RowsSe
     IReadOnlyList<ColumnInfo> Columns, long PeakRssBytes);
 
 /// <summary>A written column as croissant.json describes it; <see cref="JsonPath"/> names the part of a struct that holds the value (image bytes).</summary>
-internal sealed record ColumnInfo(string Name, string ParquetType, string CroissantDataType, string? JsonPath);
+internal sealed record ColumnInfo(string Name, string ParquetType, string CroissantDataType, string? JsonPath)
+{
+    /// <summary>A list column: each value is a list of <see cref="CroissantDataType"/>, or of records of <see cref="SubFields"/>.</summary>
+    public bool Repeated { get; init; }
+
+    /// <summary>The fields of a list's records (name, Croissant type), in the Parquet struct's order; empty for a list of values.</summary>
+    public IReadOnlyList<ColumnSubField> SubFields { get; init; } = [];
+}
+
+internal sealed record ColumnSubField(string Name, string CroissantDataType);

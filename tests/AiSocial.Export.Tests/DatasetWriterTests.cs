@@ -39,6 +39,9 @@ public sealed class WriterFixture : PlatformFixture
 
     public Guid[] NearCopies { get; private set; } = [];
 
+    /// <summary>A picture, the same turned a quarter, and mirrored: the platform hashes each as it was posted.</summary>
+    public Guid[] TurnedCopies { get; private set; } = [];
+
     public Guid Withdrawn { get; private set; }
 
     public Guid Erased { get; private set; }
@@ -63,6 +66,13 @@ public sealed class WriterFixture : PlatformFixture
         // Real PDQ hashes for a picture and its JPEG re-encoding: submitted (and left pending) so the platform computes them.
         var png = await SubmitPostAsync(author, TestImages.Png(96, 96, seed: 41), "pending original");
         var jpeg = await SubmitPostAsync(author, TestImages.Jpeg(96, 96, seed: 41), "pending copy");
+        var upright = TestImages.Png(96, 64, seed: 43);
+        var turned = new[] { upright, TestImages.Turned(upright, 1), TestImages.Turned(upright, 0, mirrored: true) };
+        var turnedMedia = new List<string>();
+        foreach (var image in turned)
+        {
+            turnedMedia.Add((await SubmitPostAsync(author, image, "pending turned")).Media.Sha256);
+        }
 
         Scrubbed = await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 1)), "a public prompt",
             "mail jane.doe@example.com or call +1 (555) 123-4567, see https://example.com/x?y=1 and ping @jane_doe", ["cat", "art"]);
@@ -75,6 +85,10 @@ public sealed class WriterFixture : PlatformFixture
         var copied = await World.MediaAsync(TestImages.Png(seed: 4));
         Copies = [await World.PostAsync(author, copied, "the original"), await World.PostAsync(author, copied, "the same file again")];
         NearCopies = [await World.PostAsync(author, png.Media.Sha256, "png"), await World.PostAsync(author, jpeg.Media.Sha256, "jpeg")];
+        foreach (var media in turnedMedia)
+        {
+            TurnedCopies = [.. TurnedCopies, await World.PostAsync(author, media, "turned")];
+        }
         Withdrawn = await World.PostAsync(withdrawing, await World.MediaAsync(TestImages.Png(seed: 5)), "withdrawn later");
         Erased = await World.PostAsync(erased, await World.MediaAsync(TestImages.Png(seed: 6)), "erased later");
         OptedOut = await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 7)), "in the style of Zed Quill");
@@ -191,19 +205,19 @@ public sealed class DatasetWriterTests(WriterFixture world) : IClassFixture<Writ
     }
 
     [Fact]
-    public async Task A_file_and_its_near_copy_are_each_one_row_the_earliest_post()
+    public async Task A_file_its_near_copy_and_its_turned_or_mirrored_copies_are_each_one_row_the_earliest_post()
     {
         var rows = await RowsAsync(world.First);
 
-        foreach (var cluster in new[] { world.Copies, world.NearCopies })
+        foreach (var cluster in new[] { world.Copies, world.NearCopies, world.TurnedCopies })
         {
             var earliest = cluster.Min();
             Assert.Contains(earliest.ToString(), rows.Keys);
-            Assert.DoesNotContain(cluster.Max().ToString(), rows.Keys);
+            Assert.All(cluster.Where(id => id != earliest), id => Assert.DoesNotContain(id.ToString(), rows.Keys));
         }
 
-        Assert.Equal(2, world.First.Result.DuplicatesCollapsed);
-        Assert.Equal(2, world.First.Result.Clusters);
+        Assert.Equal(4, world.First.Result.DuplicatesCollapsed);
+        Assert.Equal(3, world.First.Result.Clusters);
     }
 
     [Fact]

@@ -31,6 +31,29 @@ public static class TestImages
         return data.ToArray();
     }
 
+    /// <summary>A PNG of <paramref name="image"/> turned a quarter clockwise <paramref name="quarterTurns"/> times, then mirrored left to right if asked.</summary>
+    public static byte[] Turned(byte[] image, int quarterTurns, bool mirrored = false)
+    {
+        using var source = SKBitmap.Decode(image);
+        var sideways = quarterTurns % 2 == 1;
+        using var turned = new SKBitmap(sideways ? source.Height : source.Width, sideways ? source.Width : source.Height);
+        using (var canvas = new SKCanvas(turned))
+        {
+            canvas.Translate(turned.Width / 2f, turned.Height / 2f);
+            if (mirrored)
+            {
+                canvas.Scale(-1, 1);
+            }
+
+            canvas.RotateDegrees(90 * quarterTurns);
+            using var picture = SKImage.FromBitmap(source);
+            canvas.DrawImage(picture, -source.Width / 2f, -source.Height / 2f, new SKSamplingOptions(SKFilterMode.Nearest));
+        }
+
+        using var data = turned.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
     /// <summary>The first part of an encoded image, as an interrupted upload leaves it.</summary>
     public static byte[] Truncated(byte[] image, double keep = 0.6) => image[..(int)(image.Length * keep)];
 

@@ -19,7 +19,11 @@ internal sealed record CandidateRowData(PromptVisibility PromptVisibility, strin
 /// <see cref="LabelConfidence"/> is 1 for a reviewer's label and 1 − the highest model score for a policy's.
 /// </summary>
 internal sealed record DatasetCandidate(EligibilityCandidate Eligibility, string? Prompt, string? Caption, PostMedia? Media,
-    IReadOnlyList<string> Tags, string? LabelSource, string? ReviewerRole, string? PolicyVersion, double LabelConfidence, CandidateRowData? Row);
+    IReadOnlyList<string> Tags, string? LabelSource, string? ReviewerRole, string? PolicyVersion, double LabelConfidence, CandidateRowData? Row)
+{
+    /// <summary>The media's eight dihedral PDQ hashes (<c>media.pdq_dihedral</c>), null for media stored before they were computed.</summary>
+    public byte[]? PdqDihedral { get; init; }
+}
 
 /// <summary>
 /// Reads posts for a dataset in post-id order through a server-side cursor on the snapshot's connection, a batch at a
@@ -88,7 +92,8 @@ internal static class DatasetCandidates
                (select ar.role from ingest.account_roles ar
                 where ar.account_id = l.reviewer_id and ar.role in ('moderator', 'admin') order by ar.role desc limit 1),
                (select max(s.score) from moderation.signals s where s.post_id = p.id)
-               {(withRowData ? RowDataColumns : "")}
+               {(withRowData ? RowDataColumns : "")},
+               m.pdq_dihedral
         from ingest.posts p
         left join ingest.media m on m.sha256 = p.media_sha256
         left join ingest.generations g on g.id = p.generation_id
@@ -174,6 +179,9 @@ internal static class DatasetCandidates
         return new DatasetCandidate(candidate, reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(10) ? null : reader.GetString(10),
             reader.IsDBNull(14) ? null : new PostMedia(reader.GetString(14), reader.GetString(15), reader.GetInt32(16), reader.GetInt32(17)),
             reader.GetFieldValue<string[]>(21), source, source == "human" && !reader.IsDBNull(25) ? reader.GetString(25) : null,
-            reader.IsDBNull(24) ? null : reader.GetString(24), confidence, row);
+            reader.IsDBNull(24) ? null : reader.GetString(24), confidence, row)
+        {
+            PdqDihedral = reader.IsDBNull(reader.FieldCount - 1) ? null : reader.GetFieldValue<byte[]>(reader.FieldCount - 1),
+        };
     }
 }

@@ -64,7 +64,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         {
             if (Decide(candidate).Eligible && Filter(candidate) is null)
             {
-                clusters.Add(candidate.Eligibility.PostId, candidate.Media!.Sha256, candidate.Eligibility.Pdq);
+                clusters.Add(candidate.Eligibility.PostId, candidate.Media!.Sha256, candidate.Eligibility.Pdq, candidate.PdqDihedral);
             }
         }
 

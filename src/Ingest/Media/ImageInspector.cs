@@ -22,6 +22,12 @@ public sealed record InspectedImage(byte[] Bytes, string Sha256, string UploadSh
 
     public PdqResult Pdq { get; init; }
 
+    /// <summary>
+    /// The PDQ hashes of the stored pixels' eight dihedral transforms (<see cref="PdqHasher.DihedralNames"/> order, the
+    /// first is <see cref="Pdq"/>'s), so a rotated or mirrored copy posted later is found as a near-duplicate.
+    /// </summary>
+    public IReadOnlyList<PdqHash> PdqDihedral { get; init; } = [];
+
     /// <summary>Frames in the upload (an animation is stored as its first frame).</summary>
     public int Frames { get; init; } = 1;
 
@@ -100,13 +106,15 @@ public sealed class ImageInspector
                 return new Refusal(IngestProblems.ImageCorrupt, $"The {format.Name} image could not be decoded; it may be truncated or damaged.");
             }
 
+            var dihedral = PdqHasher.ComputeDihedral(processed.Bytes);
             return new InspectedImage(processed.Bytes, Convert.ToHexStringLower(SHA256.HashData(processed.Bytes)), uploadSha256,
                 processed.Format.ContentType, processed.Width, processed.Height)
             {
                 Thumbnail = processed.Thumbnail,
                 Placeholder = Placeholder.Encode(processed.Preview),
                 // The hash of the pixels as stored, so it equals what anyone computes from the served file.
-                Pdq = PdqHasher.Compute(processed.Bytes),
+                Pdq = dihedral[0],
+                PdqDihedral = [.. dihedral.Select(d => d.Hash)],
                 Frames = opened.Frames,
                 Provenance = provenance,
             };

@@ -148,10 +148,11 @@ public sealed class StagedMedia : IDisposable
     {
         await using var command = new NpgsqlCommand(
             """
-            insert into ingest.media (sha256, content_type, width, height, byte_size, pdq_hash, pdq_quality, placeholder, frame_count)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            insert into ingest.media (sha256, content_type, width, height, byte_size, pdq_hash, pdq_quality, placeholder, frame_count, pdq_dihedral)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
             on conflict (sha256) do update set
                 pdq_hash = coalesce(media.pdq_hash, excluded.pdq_hash),
+                pdq_dihedral = coalesce(media.pdq_dihedral, excluded.pdq_dihedral),
                 pdq_quality = coalesce(media.pdq_quality, excluded.pdq_quality),
                 placeholder = coalesce(media.placeholder, excluded.placeholder)
             """, connection);
@@ -164,6 +165,11 @@ public sealed class StagedMedia : IDisposable
         command.Parameters.Add(new() { Value = _image.Pdq.Quality });
         command.Parameters.Add(new() { Value = (object?)_image.Placeholder ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = _image.Frames });
+        command.Parameters.Add(new()
+        {
+            Value = _image.PdqDihedral.Count == 0 ? DBNull.Value : _image.PdqDihedral.SelectMany(h => Convert.FromHexString(h.ToHex())).ToArray(),
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea,
+        });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -18,8 +18,12 @@ public sealed class NearDuplicateClusters
 
     public int Count => _ids.Count;
 
-    /// <summary>Adds an item; <paramref name="pdq"/> is the stored 32-byte PDQ hash, or null when none was computed (then only exact copies match).</summary>
-    public void Add(Guid id, string sha256, byte[]? pdq)
+    /// <summary>
+    /// Adds an item; <paramref name="pdq"/> is the stored 32-byte PDQ hash, or null when none was computed (then only
+    /// exact copies match). With <paramref name="dihedral"/> (the eight dihedral hashes, 256 bytes) the item is looked
+    /// for under each, so a rotated or mirrored copy of an earlier item joins its cluster; only <paramref name="pdq"/> is indexed.
+    /// </summary>
+    public void Add(Guid id, string sha256, byte[]? pdq, byte[]? dihedral = null)
     {
         var position = _ids.Count;
         _ids.Add(id);
@@ -38,9 +42,15 @@ public sealed class NearDuplicateClusters
         }
 
         var hash = PdqHash.Parse(Convert.ToHexStringLower(pdq));
-        foreach (var match in _index.Find(hash, MaxDistance))
+        var queries = dihedral is { Length: 256 }
+            ? Enumerable.Range(0, 8).Select(i => PdqHash.Parse(Convert.ToHexStringLower(dihedral.AsSpan(i * 32, 32))))
+            : [hash];
+        foreach (var query in queries)
         {
-            Union((int)match.Id, position);
+            foreach (var match in _index.Find(query, MaxDistance))
+            {
+                Union((int)match.Id, position);
+            }
         }
 
         _index.Add(hash, position);

@@ -64,6 +64,14 @@ public static class PdqHasher
     /// image and filtering each copy again lands within a few bits, for the price of seven more filter passes
     /// (decoding and averaging down, the costly part, happen once).
     /// </summary>
+    public static PdqResult[] ComputeDihedral(byte[] encodedImage)
+    {
+        ArgumentNullException.ThrowIfNull(encodedImage);
+        using var bitmap = ModelImages.Decode(encodedImage);
+        return ComputeDihedral(bitmap);
+    }
+
+    /// <inheritdoc cref="ComputeDihedral(byte[])"/>
     public static PdqResult[] ComputeDihedral(SKBitmap bitmap)
     {
         var results = new PdqResult[DihedralNames.Count];
@@ -71,7 +79,7 @@ public static class PdqHasher
         return results;
     }
 
-    /// <summary>What each of <see cref="ComputeDihedral"/>'s hashes is the hash of: the image so transformed (rotations clockwise).</summary>
+    /// <summary>What each of <see cref="ComputeDihedral(SKBitmap)"/>'s hashes is the hash of: the image so transformed (rotations clockwise).</summary>
     public static readonly IReadOnlyList<string> DihedralNames =
         ["original", "flipped left-right", "flipped top-bottom", "rotated 180", "transposed", "rotated 90", "rotated 270", "anti-transposed"];
 

@@ -80,9 +80,17 @@ public sealed partial record DatasetSpec
     {
         try
         {
-            return JsonSerializer.Deserialize<DatasetSpec>(json, Json) is { } spec
+            if (JsonSerializer.Deserialize<DatasetSpec>(json, Json) is not { } spec)
+            {
+                return Refusal.Invalid("$", "The spec is JSON null; write an object.");
+            }
+
+            // Row groups default to 100 MB, or to the shard size when shards are smaller: a spec that only asks for
+            // small shards is not refused for a default it never wrote.
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("rowGroupMb", out _) || spec.ShardSizeMb < 1
                 ? spec
-                : Refusal.Invalid("$", "The spec is JSON null; write an object.");
+                : spec with { RowGroupMb = Math.Min(spec.RowGroupMb, spec.ShardSizeMb) };
         }
         catch (JsonException exception)
         {

@@ -31,7 +31,7 @@ public static class Extensions
         services.TryAddSingleton<DatasetCatalog>();
         services.TryAddSingleton<DatasetWriter>();
         // With a connection string, runs are published to the Blob container too and their files served from it.
-        if (!string.IsNullOrEmpty(builder.Configuration[$"{BlobStorageOptions.Section}:{nameof(BlobStorageOptions.ConnectionString)}"]))
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{BlobStorageOptions.Section}:{nameof(BlobStorageOptions.ConnectionString)}"]))
         {
             services.AddOptions<BlobStorageOptions>().BindConfiguration(BlobStorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
             services.TryAddSingleton(services => new BlobRunStore(services.GetRequiredService<IOptions<BlobStorageOptions>>().Value));

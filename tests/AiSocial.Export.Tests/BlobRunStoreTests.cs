@@ -277,6 +277,43 @@ public sealed class BlobRunStoreTests(BlobFixture fixture) : IClassFixture<BlobF
     }
 
     [Fact]
+    public async Task A_run_killed_during_its_upload_is_removed_from_the_container_by_the_next_start()
+    {
+        var dataset = await fixture.NewDatasetAsync();
+        var datasetId = await fixture.ScalarAsync<Guid>("select id from export.datasets where name = $1", dataset);
+        // What a process that died after committing the manifest but before recording the run leaves: a running row with an
+        // old heartbeat, its directory, and the run in the container.
+        var killed = Guid.CreateVersion7();
+        var output = Path.Combine(fixture.ExportRoot, dataset, killed.ToString());
+        Directory.CreateDirectory(fixture.ExportRoot);
+        CopyDirectory(fixture.Output, output);
+        await new BlobRunStore(fixture.Published, BlockBytes).PublishAsync(output, dataset, killed, null, default);
+        await fixture.ExecuteAsync(
+            """
+            insert into export.runs (id, dataset_id, status, requested_by, output, started_at, heartbeat_at, phase, node)
+            values ($1, $2, 'running', 'system:test', $3, now() - interval '1 hour', now() - interval '50 minutes', 'upload', 'dead-node')
+            """, killed, datasetId, output);
+
+        var run = await fixture.RunAsync(dataset);
+
+        Assert.Equal(ExportRunStatus.Succeeded, run.Status);
+        Assert.Equal("failed", await fixture.ScalarAsync<string>("select status from export.runs where id = $1", killed));
+        Assert.Empty(await BlobNamesAsync(fixture.Published, BlobRunStore.Prefix(dataset, killed)));
+        Assert.False(Directory.Exists(output));
+        Assert.Equal([run.RunId], await new BlobRunStore(fixture.Published, BlockBytes).PublishedRunsAsync(dataset, default));
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    [Fact]
     public void A_container_name_Azure_would_refuse_stops_the_host_at_start_naming_the_setting_and_no_connection_string_means_no_store()
     {
         using var misnamed = PlatformFixture.BuildHost(fixture.SettingsWith(settings => settings["Export:Blob:Container"] = "Runs_2026"));

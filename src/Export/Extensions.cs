@@ -1,6 +1,7 @@
 using System.Reflection;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Runs;
+using AiSocial.Export.Storage;
 using AiSocial.Export.Writing;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Database;
@@ -29,12 +30,20 @@ public static class Extensions
         services.TryAddSingleton<DatasetSpecs>();
         services.TryAddSingleton<DatasetCatalog>();
         services.TryAddSingleton<DatasetWriter>();
+        // With a connection string, runs are published to the Blob container too and their files served from it.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{BlobStorageOptions.Section}:{nameof(BlobStorageOptions.ConnectionString)}"]))
+        {
+            services.AddOptions<BlobStorageOptions>().BindConfiguration(BlobStorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+            services.TryAddSingleton(services => new BlobRunStore(services.GetRequiredService<IOptions<BlobStorageOptions>>().Value));
+        }
+
         services.TryAddSingleton(services => new ExportRunner(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<DatasetSpecs>(),
             services.GetRequiredService<DatasetWriter>(), services.GetRequiredService<AuditLog>(), services.GetRequiredService<ExportTelemetry>(),
             services.GetRequiredService<IOptions<ExportOptions>>(), services.GetService<IHostApplicationLifetime>(),
-            services.GetRequiredService<ILogger<ExportRunner>>()));
+            services.GetRequiredService<ILogger<ExportRunner>>(), services.GetService<BlobRunStore>()));
         services.TryAddSingleton<DatasetExporter>();
         services.TryAddSingleton<ExportRuns>();
+        services.TryAddSingleton(services => new RunFiles(services.GetRequiredService<ExportRuns>(), services.GetService<BlobRunStore>()));
         services.TryAddSingleton<DatasetSchedules>();
         return builder;
     }

@@ -13,10 +13,10 @@ public sealed class ExportPullTests(DatasetsConsole console) : IClassFixture<Dat
 
     private const string Shard = "data/train-00000-of-00001.parquet";
 
-    private sealed record Ran(int ExitCode, string Output, string Error);
+    internal sealed record Ran(int ExitCode, string Output, string Error);
 
     /// <summary>The built command line as its own process, its output redirected (so progress comes as plain lines).</summary>
-    private static async Task<Ran> CliAsync(params string[] arguments)
+    internal static async Task<Ran> CliAsync(params string[] arguments)
     {
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var binary = Path.Combine(RepositoryRoot.Path, "src", "Cli", "bin", framework.Parent!.Name, framework.Name, "aisocial-cli.dll");

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AiSocial.Export;
 using AiSocial.Export.Runs;
+using AiSocial.Export.Storage;
 using AiSocial.Ingest.Accounts;
 using AiSocial.Problems;
 using AiSocial.ServiceDefaults;
@@ -148,22 +149,22 @@ public static class DatasetEndpoints
     }
 
     /// <summary>
-    /// A file of a published run, with range requests (206, or 416 for a range past its end) and its SHA-256 as a strong
-    /// ETag, so a client resumes a download with <c>Range</c> and <c>If-Range</c> and revalidates with <c>If-None-Match</c>.
+    /// A file of a published run, from this node's directory or the Blob container, with range requests (206, or 416 for
+    /// a range past its end) and its SHA-256 as a strong ETag, so a client resumes a download with <c>Range</c> and
+    /// <c>If-Range</c> and revalidates with <c>If-None-Match</c>, whichever node answers.
     /// </summary>
-    private static async Task<Results<PhysicalFileHttpResult, NotFoundProblem, ConflictProblem>> File(string name, Guid runId, string path,
-        ExportRuns runs, CancellationToken cancellationToken)
+    private static async Task<Results<FileStreamHttpResult, NotFoundProblem, ConflictProblem>> File(string name, Guid runId, string path,
+        RunFiles files, CancellationToken cancellationToken)
     {
-        var resolved = await runs.ResolveFileAsync(name, runId, path, cancellationToken);
-        if (resolved.Refusal is { } refusal)
+        var opened = await files.OpenAsync(name, runId, path, cancellationToken);
+        if (opened.Refusal is { } refusal)
         {
             return refusal.Problem.Status == StatusCodes.Status409Conflict ? new ConflictProblem(refusal) : new NotFoundProblem(refusal);
         }
 
-        var file = resolved.Value;
-        return TypedResults.PhysicalFile(file.FullPath, ContentType(file.RelativePath), fileDownloadName: null,
-            lastModified: System.IO.File.GetLastWriteTimeUtc(file.FullPath), entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""),
-            enableRangeProcessing: true);
+        var file = opened.Value;
+        return TypedResults.Stream(file.Content, ContentType(file.RelativePath), fileDownloadName: null, lastModified: file.PublishedAt,
+            entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""), enableRangeProcessing: true);
     }
 
     /// <summary>Rows the dataset revoked after <paramref name="since"/> (RFC 3339; all when absent), oldest first, a page at a time.</summary>

@@ -3,12 +3,14 @@ using System.Data;
 using System.Text.Json;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Parquet;
+using AiSocial.Export.Storage;
 using AiSocial.Export.Writing;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Database;
 using AiSocial.Moderation.Policy;
 using AiSocial.Problems;
+using Azure;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -46,11 +48,12 @@ public sealed class ExportRunner
     private readonly ExportOptions _options;
     private readonly IHostApplicationLifetime? _lifetime;
     private readonly ILogger<ExportRunner> _logger;
+    private readonly BlobRunStore? _blobs;
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<Guid, Task> _background = new();
 
     internal ExportRunner(NpgsqlDataSource dataSource, DatasetSpecs specs, DatasetWriter writer, AuditLog audit, ExportTelemetry telemetry,
-        IOptions<ExportOptions> options, IHostApplicationLifetime? lifetime, ILogger<ExportRunner> logger)
+        IOptions<ExportOptions> options, IHostApplicationLifetime? lifetime, ILogger<ExportRunner> logger, BlobRunStore? blobs = null)
     {
         _dataSource = dataSource;
         _specs = specs;
@@ -60,6 +63,7 @@ public sealed class ExportRunner
         _options = options.Value;
         _lifetime = lifetime;
         _logger = logger;
+        _blobs = blobs;
     }
 
     private sealed record PreviousRun(Guid Id, string Version, DateTimeOffset SnapshotAt, int? SpecVersion, ExportManifest? Manifest);
@@ -278,6 +282,7 @@ public sealed class ExportRunner
             _logger.LogWarning("Export run {RunId} of {Dataset} stopped sending heartbeats; failed it and deleted what it left", id, dataset);
             DeleteDirectory(StagingFor(id, output));
             DeleteDirectory(output);
+            await WithdrawUploadAsync(dataset, id);
         }
     }
 
@@ -399,6 +404,7 @@ public sealed class ExportRunner
 
         Directory.Move(run.Staging, run.Output);
         moved();
+        await UploadAsync(run, reporter, cancellationToken);
         await RecordSuccessAsync(run, manifest, written, CancellationToken.None);
         reporter.Report(new RunProgress("published", written.RowsSeen, written.RowsWritten, excludedTotal, files.Sum(f => f.Bytes)));
 
@@ -407,6 +413,33 @@ public sealed class ExportRunner
         _telemetry.Bytes.Add(dataBytes, tag);
         _logger.LogInformation("Published {Dataset} {Version} (run {RunId}): {Rows} rows to {Output}", spec.Name, version, run.Id, written.RowsWritten, run.Output);
         return manifest;
+    }
+
+    /// <summary>
+    /// With a Blob container configured, publishes the run there too (the manifest last) before it counts as succeeded; a
+    /// failed upload fails the run, and the run's abandonment removes what went up along with the directory.
+    /// </summary>
+    private async Task UploadAsync(Run run, RunReporter reporter, CancellationToken cancellationToken)
+    {
+        if (_blobs is null)
+        {
+            return;
+        }
+
+        var at = reporter.Latest;
+        reporter.Report(at with { Phase = "upload", BytesWritten = 0 });
+        try
+        {
+            await _blobs.PublishAsync(run.Output, run.Dataset.Spec.Name, run.Id,
+                new UploadReporter(sent => reporter.Report(at with { Phase = "upload", BytesWritten = sent.Bytes })), cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            var reason = exception is RequestFailedException failure
+                ? $"{failure.Message.Split('\n')[0].Trim()} ({failure.Status} {failure.ErrorCode})"
+                : exception.Message;
+            throw new InvalidOperationException($"Could not upload the run to Blob container '{_blobs.ContainerName}', so it is not published: {reason}", exception);
+        }
     }
 
     private string Url(string dataset) => _options.PublicUrl is { Length: > 0 } url
@@ -652,6 +685,7 @@ public sealed class ExportRunner
             if (published)
             {
                 DeleteDirectory(run.Output);
+                await WithdrawUploadAsync(run.Dataset.Spec.Name, run.Id);
             }
 
             await using var connection = await _dataSource.OpenConnectionAsync();
@@ -696,6 +730,25 @@ public sealed class ExportRunner
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Removes from the Blob container whatever a run that did not succeed uploaded (manifest first); a failure is logged, not thrown.</summary>
+    private async Task WithdrawUploadAsync(string dataset, Guid runId)
+    {
+        if (_blobs is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _blobs.WithdrawAsync(dataset, runId, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            _logger.LogError(exception, "Could not remove export run {RunId} of {Dataset} from Blob container {Container}; delete {Prefix} there by hand",
+                runId, dataset, _blobs.ContainerName, BlobRunStore.Prefix(dataset, runId));
+        }
+    }
+
     private static void DeleteDirectory(string path)
     {
         if (Directory.Exists(path))
@@ -706,6 +759,11 @@ public sealed class ExportRunner
 
     /// <summary>A cancellation asked for in the database, seen before publishing.</summary>
     private sealed class RunCancelledException() : OperationCanceledException("The run was cancelled.");
+
+    private sealed class UploadReporter(Action<BlobUploadProgress> report) : IProgress<BlobUploadProgress>
+    {
+        public void Report(BlobUploadProgress value) => report(value);
+    }
 
     /// <summary>Keeps the latest progress for the heartbeat and passes each report on to the caller's progress, on the writer's thread.</summary>
     private sealed class RunReporter(IProgress<RunProgress>? progress) : IProgress<RunProgress>

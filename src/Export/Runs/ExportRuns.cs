@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using AiSocial.Ingest;
 using AiSocial.Ingest.Database;
 using AiSocial.Problems;
@@ -34,9 +32,6 @@ public sealed record ExportRunDetail(Guid RunId, string Dataset, ExportRunStatus
     string RequestedBy, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? SnapshotAt, string? Phase, long RowsSeen,
     long RowsWritten, long RowsExcluded, long BytesWritten, long? PeakRssBytes, DateTimeOffset? HeartbeatAt, bool CancelRequested,
     string? Error, string Output, string? ManifestJson);
-
-/// <summary>A file a published run holds: where it is on disk and the size and SHA-256 its manifest gives it.</summary>
-public sealed record ExportRunFile(string RelativePath, string FullPath, long Bytes, string Sha256);
 
 /// <summary>A row an earlier run of the dataset published that must now be deleted, and why.</summary>
 public sealed record Revocation(string RowKey, Guid PostId, string Split, string Shard, string Reason, DateTimeOffset RevokedAt,
@@ -136,58 +131,6 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The file of a published run at <paramref name="relativePath"/>: only <c>manifest.json</c> itself or a file its
-    /// manifest lists (matched exactly, so no other path, and none leaving the run's directory, is ever opened).
-    /// </summary>
-    public async Task<Outcome<ExportRunFile>> ResolveFileAsync(string dataset, Guid runId, string relativePath, CancellationToken cancellationToken)
-    {
-        var run = await FindRunAsync(dataset, runId, cancellationToken);
-        if (run is null)
-        {
-            return await RunNotFoundAsync(dataset, runId, cancellationToken);
-        }
-
-        if (run.Status != ExportRunStatus.Succeeded || run.ManifestJson is null)
-        {
-            return new Refusal(ExportProblems.RunNotPublished, $"Run {runId} is {run.Status.ToDatabase()}: only a succeeded run has files to download.");
-        }
-
-        var directory = Path.GetFullPath(run.Output);
-        if (relativePath == ExportManifest.FileName)
-        {
-            var manifestPath = Path.Combine(directory, ExportManifest.FileName);
-            if (!File.Exists(manifestPath))
-            {
-                return FileNotFound(runId, relativePath);
-            }
-
-            // manifest.json does not list itself; it is small, so its checksum is taken when asked for.
-            await using var stream = File.OpenRead(manifestPath);
-            var sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
-            return new ExportRunFile(relativePath, manifestPath, stream.Length, sha256);
-        }
-
-        using var manifest = JsonDocument.Parse(run.ManifestJson);
-        foreach (var file in manifest.RootElement.GetProperty("files").EnumerateArray())
-        {
-            if (file.GetProperty("path").GetString() != relativePath)
-            {
-                continue;
-            }
-
-            var fullPath = Path.GetFullPath(Path.Combine(directory, relativePath));
-            if (!fullPath.StartsWith(directory + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(fullPath))
-            {
-                return FileNotFound(runId, relativePath);
-            }
-
-            return new ExportRunFile(relativePath, fullPath, file.GetProperty("bytes").GetInt64(), file.GetProperty("sha256").GetString()!);
-        }
-
-        return FileNotFound(runId, relativePath);
-    }
-
-    /// <summary>
     /// Rows of the dataset revoked after <paramref name="since"/>, oldest revocation first, at most <paramref name="limit"/>
     /// from where <paramref name="cursor"/> (a previous page's <see cref="RevocationPage.Next"/>) left off.
     /// </summary>
@@ -265,14 +208,14 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
         }
     }
 
-    private async Task<Refusal> RunNotFoundAsync(string dataset, Guid runId, CancellationToken cancellationToken) =>
+    internal async Task<Refusal> RunNotFoundAsync(string dataset, Guid runId, CancellationToken cancellationToken) =>
         await DatasetExistsAsync(dataset, cancellationToken)
             ? new Refusal(ExportProblems.RunNotFound, $"Dataset '{dataset}' has no run {runId}.")
             : DatasetNotFound(dataset);
 
     public static Refusal DatasetNotFound(string dataset) => new(ExportProblems.DatasetNotFound, $"There is no dataset named '{dataset}'.");
 
-    private static Refusal FileNotFound(Guid runId, string path) =>
+    internal static Refusal FileNotFound(Guid runId, string path) =>
         new(ExportProblems.FileNotFound, $"Run {runId} has no file '{path}'; its manifest lists every file it has.");
 
     private static async Task<IReadOnlyList<ExportRunDetail>> ReadRunsAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
 using AiSocial.Export.Runs;
@@ -9,32 +10,36 @@ using Azure.Storage.Blobs.Specialized;
 
 namespace AiSocial.Export.Storage;
 
-/// <summary>Where runs are published beyond the machine: an Azure Blob Storage container (<c>Export:Blob</c>).</summary>
-internal sealed class BlobStorageOptions
+/// <summary>
+/// Where runs are published beyond the machine: an Azure Blob Storage container (<c>Export:Blob</c>). Read only when
+/// <see cref="ConnectionString"/> is set; runs then go to the container as well as to <c>Export:Root</c>.
+/// </summary>
+internal sealed record BlobStorageOptions
 {
     public const string Section = "Export:Blob";
 
     /// <summary>An Azure Storage connection string; empty means runs stay in directories only.</summary>
-    public string? ConnectionString { get; set; }
+    public string? ConnectionString { get; init; }
 
-    public string Container { get; set; } = "datasets";
+    /// <summary>Azure's container naming rules: 3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.</summary>
+    [Required]
+    [RegularExpression("^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$", ErrorMessage = "Export:Blob:Container must be 3 to 63 lower-case letters, digits and single hyphens.")]
+    public string Container { get; init; } = "datasets";
 
     /// <summary>Files are uploaded in blocks of this size (Azure allows up to 4,000 MiB per block and 50,000 blocks per blob).</summary>
-    public int BlockBytes { get; set; } = 8 * 1024 * 1024;
+    [Range(1024, 1 << 30)]
+    public int BlockBytes { get; init; } = 8 * 1024 * 1024;
 }
 
-/// <summary>A file of a published run read from the store: <see cref="Content"/> holds the requested range only.</summary>
-internal sealed record StoredFile(Stream Content, long Length, long Offset, long TotalLength, string ContentType, string? Sha256) : IAsyncDisposable
-{
-    public ValueTask DisposeAsync() => Content.DisposeAsync();
-}
+/// <summary>How far an upload has got: bytes sent so far, and the file just committed (null while a file's blocks go up).</summary>
+internal readonly record struct BlobUploadProgress(long Bytes, string? Committed);
 
 /// <summary>
 /// Publishes a staged run to Blob Storage as <c>{dataset}/{runId}/{path}</c> and reads it back. Every file but
 /// <c>manifest.json</c> goes up first, each staged in blocks and committed whole with its SHA-256 in the blob's
 /// metadata; the manifest is committed last. A reader therefore never sees a partial run: a run exists in the store
 /// once its manifest does, and what an interrupted upload left behind has no manifest and is removed by
-/// <see cref="DeleteUnpublishedAsync"/> before the next attempt.
+/// <see cref="DeleteUnpublishedAsync"/> (or <see cref="WithdrawAsync"/>, manifest and all, for a run that is not to stay).
 /// </summary>
 internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes)
 {
@@ -45,13 +50,14 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
     {
     }
 
+    public string ContainerName => container.Name;
+
     public static string Prefix(string dataset, Guid runId) => $"{dataset}/{runId}/";
 
-    /// <summary>Uploads every file under <paramref name="runDirectory"/>, the manifest last; <paramref name="uploaded"/> hears each file's name once it is committed.</summary>
-    public async Task PublishAsync(string runDirectory, string dataset, Guid runId, IProgress<string>? uploaded, CancellationToken cancellationToken)
+    /// <summary>Uploads every file under <paramref name="runDirectory"/>, the manifest last; <paramref name="progress"/> hears each block sent and each file committed.</summary>
+    public async Task PublishAsync(string runDirectory, string dataset, Guid runId, IProgress<BlobUploadProgress>? progress, CancellationToken cancellationToken)
     {
-        var manifest = Path.Combine(runDirectory, ExportManifest.FileName);
-        if (!File.Exists(manifest))
+        if (!File.Exists(Path.Combine(runDirectory, ExportManifest.FileName)))
         {
             throw new InvalidOperationException($"{runDirectory} has no {ExportManifest.FileName}: only a whole run can be published.");
         }
@@ -61,15 +67,15 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
         var files = Directory.EnumerateFiles(runDirectory, "*", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(runDirectory, path).Replace(Path.DirectorySeparatorChar, '/'))
             .Where(path => path != ExportManifest.FileName)
-            .Order(StringComparer.Ordinal);
+            .Order(StringComparer.Ordinal)
+            .Append(ExportManifest.FileName);
+        var sent = 0L;
         foreach (var file in files)
         {
-            await UploadAsync(Path.Combine(runDirectory, file), prefix + file, cancellationToken);
-            uploaded?.Report(file);
+            await UploadAsync(Path.Combine(runDirectory, file), prefix + file, bytes => progress?.Report(new BlobUploadProgress(sent += bytes, null)),
+                cancellationToken);
+            progress?.Report(new BlobUploadProgress(sent, file));
         }
-
-        await UploadAsync(manifest, prefix + ExportManifest.FileName, cancellationToken);
-        uploaded?.Report(ExportManifest.FileName);
     }
 
     /// <summary>Whether the run is in the store: its manifest is.</summary>
@@ -117,10 +123,26 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
     }
 
     /// <summary>
-    /// A file of a published run, whole or from <paramref name="offset"/> for <paramref name="length"/> bytes; null when
-    /// the run is not published or has no such file.
+    /// Removes all of a run that is not to stay published (it failed or was cancelled after its upload began): the manifest
+    /// first, so no reader takes what is left for a published run, then the rest.
     /// </summary>
-    public async Task<StoredFile?> OpenReadAsync(string dataset, Guid runId, string path, long offset, long? length, CancellationToken cancellationToken)
+    public async Task<int> WithdrawAsync(string dataset, Guid runId, CancellationToken cancellationToken)
+    {
+        if (!await container.ExistsAsync(cancellationToken))
+        {
+            return 0;
+        }
+
+        var manifest = await container.DeleteBlobIfExistsAsync(Prefix(dataset, runId) + ExportManifest.FileName, cancellationToken: cancellationToken);
+        return (manifest.Value ? 1 : 0) + await DeleteUnpublishedAsync(dataset, runId, cancellationToken);
+    }
+
+    /// <summary>
+    /// A file of a published run as a seekable stream of known length that fetches only what is read (so a range is served
+    /// by seeking, a block at a time); null when the run is not published or has no such file. Reading fails if the blob
+    /// changes meanwhile.
+    /// </summary>
+    public async Task<Stream?> OpenReadAsync(string dataset, Guid runId, string path, CancellationToken cancellationToken)
     {
         if (path.Split('/').Any(part => part is "" or "." or "..") || !await IsPublishedAsync(dataset, runId, cancellationToken))
         {
@@ -129,14 +151,8 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
 
         try
         {
-            var download = await container.GetBlobClient(Prefix(dataset, runId) + path).DownloadStreamingAsync(
-                new BlobDownloadOptions { Range = new HttpRange(offset, length) }, cancellationToken);
-            var details = download.Value.Details;
-            var total = details.ContentRange is { } range && range.LastIndexOf('/') is var slash and > 0
-                ? long.Parse(range[(slash + 1)..], System.Globalization.CultureInfo.InvariantCulture)
-                : details.ContentLength;
-            return new StoredFile(download.Value.Content, details.ContentLength, offset, total, details.ContentType,
-                details.Metadata.TryGetValue(Sha256Metadata, out var sha256) ? sha256 : null);
+            return await container.GetBlobClient(Prefix(dataset, runId) + path)
+                .OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = blockBytes }, cancellationToken);
         }
         catch (RequestFailedException failure) when (failure.Status == 404)
         {
@@ -145,7 +161,7 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
     }
 
     /// <summary>Stages the file block by block, hashing as it reads, then commits the block list with the SHA-256 in the metadata.</summary>
-    private async Task UploadAsync(string path, string blobName, CancellationToken cancellationToken)
+    private async Task UploadAsync(string path, string blobName, Action<int> sent, CancellationToken cancellationToken)
     {
         var blob = container.GetBlockBlobClient(blobName);
         var blocks = new List<string>();
@@ -163,6 +179,7 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
                 using var block = new MemoryStream(buffer, 0, read, writable: false);
                 await blob.StageBlockAsync(id, block, cancellationToken: cancellationToken);
                 blocks.Add(id);
+                sent(read);
             }
         }
         finally

@@ -32,7 +32,7 @@ public static class Extensions
         services.TryAddSingleton(services => new ExportRunner(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<DatasetSpecs>(),
             services.GetRequiredService<DatasetWriter>(), services.GetRequiredService<AuditLog>(), services.GetRequiredService<ExportTelemetry>(),
             services.GetRequiredService<IOptions<ExportOptions>>(), services.GetService<IHostApplicationLifetime>(),
-            services.GetRequiredService<ILogger<ExportRunner>>()));
+            services.GetService<IExportShardQueue>(), services.GetRequiredService<ILogger<ExportRunner>>()));
         services.TryAddSingleton<DatasetExporter>();
         services.TryAddSingleton<ExportRuns>();
         services.TryAddSingleton<DatasetSchedules>();

@@ -19,7 +19,11 @@ internal sealed record CandidateRowData(PromptVisibility PromptVisibility, strin
 /// <see cref="LabelConfidence"/> is 1 for a reviewer's label and 1 − the highest model score for a policy's.
 /// </summary>
 internal sealed record DatasetCandidate(EligibilityCandidate Eligibility, string? Prompt, string? Caption, PostMedia? Media,
-    IReadOnlyList<string> Tags, string? LabelSource, string? ReviewerRole, string? PolicyVersion, double LabelConfidence, CandidateRowData? Row);
+    IReadOnlyList<string> Tags, string? LabelSource, string? ReviewerRole, string? PolicyVersion, double LabelConfidence, CandidateRowData? Row)
+{
+    /// <summary>The media file's size as recorded when it was stored, so a shard's size is known before its images are read.</summary>
+    public long MediaBytes { get; init; }
+}
 
 /// <summary>
 /// Reads posts for a dataset in post-id order through a server-side cursor on the snapshot's connection, a batch at a
@@ -87,7 +91,7 @@ internal static class DatasetCandidates
                p.tags, l.decision, l.source, l.policy_version,
                (select ar.role from ingest.account_roles ar
                 where ar.account_id = l.reviewer_id and ar.role in ('moderator', 'admin') order by ar.role desc limit 1),
-               (select max(s.score) from moderation.signals s where s.post_id = p.id)
+               (select max(s.score) from moderation.signals s where s.post_id = p.id), m.byte_size
                {(withRowData ? RowDataColumns : "")}
         from ingest.posts p
         left join ingest.media m on m.sha256 = p.media_sha256
@@ -160,20 +164,23 @@ internal static class DatasetCandidates
         CandidateRowData? row = null;
         if (withRowData)
         {
-            var sources = reader.IsDBNull(31) ? [] : reader.GetFieldValue<string[]>(31);
-            var categories = reader.IsDBNull(32) ? [] : reader.GetFieldValue<string[]>(32);
-            var scores = reader.IsDBNull(33) ? [] : reader.GetFieldValue<float[]>(33);
-            var versions = reader.IsDBNull(34) ? [] : reader.GetFieldValue<string[]>(34);
-            row = new CandidateRowData(DatabaseNames.Parse<PromptVisibility>(reader.GetString(27)),
+            var sources = reader.IsDBNull(32) ? [] : reader.GetFieldValue<string[]>(32);
+            var categories = reader.IsDBNull(33) ? [] : reader.GetFieldValue<string[]>(33);
+            var scores = reader.IsDBNull(34) ? [] : reader.GetFieldValue<float[]>(34);
+            var versions = reader.IsDBNull(35) ? [] : reader.GetFieldValue<string[]>(35);
+            row = new CandidateRowData(DatabaseNames.Parse<PromptVisibility>(reader.GetString(28)),
                 reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.IsDBNull(28) ? null : $"{reader.GetString(28)}/{reader.GetString(29)}", reader.IsDBNull(30) ? null : reader.GetInt64(30),
+                reader.IsDBNull(29) ? null : $"{reader.GetString(29)}/{reader.GetString(30)}", reader.IsDBNull(31) ? null : reader.GetInt64(31),
                 [.. sources.Select((s, i) => (s, categories[i], scores[i], versions[i]))],
-                reader.GetInt64(35), reader.GetInt64(36), reader.GetInt64(37), reader.GetInt64(38), reader.IsDBNull(39) ? null : reader.GetInt32(39));
+                reader.GetInt64(36), reader.GetInt64(37), reader.GetInt64(38), reader.GetInt64(39), reader.IsDBNull(40) ? null : reader.GetInt32(40));
         }
 
         return new DatasetCandidate(candidate, reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(10) ? null : reader.GetString(10),
             reader.IsDBNull(14) ? null : new PostMedia(reader.GetString(14), reader.GetString(15), reader.GetInt32(16), reader.GetInt32(17)),
             reader.GetFieldValue<string[]>(21), source, source == "human" && !reader.IsDBNull(25) ? reader.GetString(25) : null,
-            reader.IsDBNull(24) ? null : reader.GetString(24), confidence, row);
+            reader.IsDBNull(24) ? null : reader.GetString(24), confidence, row)
+        {
+            MediaBytes = reader.IsDBNull(27) ? 0 : reader.GetInt64(27),
+        };
     }
 }

@@ -94,6 +94,10 @@ public sealed class ShardJobsFixture : PlatformFixture
         return (runId, ranges);
     }
 
+    /// <summary>What a Quartz job on node "a" or "b" does with range <paramref name="range"/> of the run.</summary>
+    public Task WriteAsync(string node, Guid runId, int range) =>
+        (node == "a" ? NodeA : NodeB).WriteShardRangeAsync(runId, range, $"node-{node}", default);
+
     public async Task<(string Status, string? Output)> RunAsync(Guid runId)
     {
         var status = await ScalarAsync<string>("select status from export.runs where id = $1", runId);
@@ -127,13 +131,13 @@ public sealed class ShardJobsTests(ShardJobsFixture nodes) : IClassFixture<Shard
         Assert.Equal(("running", null), await nodes.RunAsync(runId));
         // Every range but the last, alternating nodes, in parallel: the run is written but not published.
         await Task.WhenAll(Enumerable.Range(0, ranges - 1).Select(range =>
-            Task.Run(() => (range % 2 == 0 ? nodes.NodeB : nodes.NodeA).WriteShardRangeAsync(runId, range, default))));
+            Task.Run(() => nodes.WriteAsync(range % 2 == 0 ? "b" : "a", runId, range))));
         Assert.Equal(("running", null), await nodes.RunAsync(runId));
         Assert.Equal(ranges - 1, await nodes.ScalarAsync<long>("select count(*) from export.run_shards where run_id = $1 and state = 'written'", runId));
 
-        await nodes.NodeB.WriteShardRangeAsync(runId, ranges - 1, default);
+        await nodes.WriteAsync("b", runId, ranges - 1);
         // A range handed out again (its node died and Quartz recovered the job) finds the run ended and does nothing.
-        await nodes.NodeA.WriteShardRangeAsync(runId, ranges - 1, default);
+        await nodes.WriteAsync("a", runId, ranges - 1);
 
         var (status, output) = await nodes.RunAsync(runId);
         Assert.Equal("succeeded", status);
@@ -145,6 +149,7 @@ public sealed class ShardJobsTests(ShardJobsFixture nodes) : IClassFixture<Shard
         Assert.Equal(ShardJobsFixture.SharedPosts, manifest.RowsIncluded);
         Assert.Single(await nodes.Get<AuditLog>().ForSubjectAsync("dataset", dataset.Spec.Name, default),
             e => e.Action == "export.run" && e.Detail.GetProperty("runId").GetGuid() == runId);
+        Assert.Equal(["node-a", "node-b"], (await nodes.ScalarAsync<string[]>("select shard_nodes from export.runs where id = $1", runId)).Order());
         Assert.Equal(ShardJobsFixture.SharedPosts, await nodes.ScalarAsync<long>(
             "select count(*) from export.published_rows where run_id = $1", runId));
         Assert.Empty(Directory.GetDirectories(Path.Combine(nodes.ExportRoot, dataset.Spec.Name), ".staging-*"));
@@ -158,13 +163,13 @@ public sealed class ShardJobsTests(ShardJobsFixture nodes) : IClassFixture<Shard
         Assert.True(ranges >= 2, $"{ranges} ranges");
         // The first row's image is gone once planned: writing range 0 cannot read it.
         var media = await nodes.ScalarAsync<string>("select media_sha256 from export.run_rows where run_id = $1 and split = 'train' and seq = 0", runId);
-        await nodes.NodeB.WriteShardRangeAsync(runId, 1, default);
+        await nodes.WriteAsync("b", runId, 1);
         File.Delete(nodes.Get<MediaStore>().PathFor(media));
 
-        await Assert.ThrowsAnyAsync<IOException>(() => nodes.NodeA.WriteShardRangeAsync(runId, 0, default));
+        await Assert.ThrowsAnyAsync<IOException>(() => nodes.WriteAsync("a", runId, 0));
         foreach (var range in Enumerable.Range(2, ranges - 2))
         {
-            await nodes.NodeB.WriteShardRangeAsync(runId, range, default);
+            await nodes.WriteAsync("b", runId, range);
         }
 
         await nodes.AssertNothingLeftAsync(dataset, runId, "failed");
@@ -178,12 +183,12 @@ public sealed class ShardJobsTests(ShardJobsFixture nodes) : IClassFixture<Shard
     {
         var dataset = await nodes.NewDatasetAsync(ShardJobsFixture.Shared);
         var (runId, ranges) = await nodes.StartAsync(dataset);
-        await nodes.NodeA.WriteShardRangeAsync(runId, 0, default);
+        await nodes.WriteAsync("a", runId, 0);
 
         await nodes.NodeB.CancelAsync(runId, Actor.System("canceller"), default);
         foreach (var range in Enumerable.Range(1, ranges - 1))
         {
-            await (range % 2 == 0 ? nodes.NodeA : nodes.NodeB).WriteShardRangeAsync(runId, range, default);
+            await nodes.WriteAsync(range % 2 == 0 ? "a" : "b", runId, range);
         }
 
         await nodes.AssertNothingLeftAsync(dataset, runId, "cancelled");

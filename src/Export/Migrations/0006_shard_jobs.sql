@@ -2,7 +2,10 @@
 -- writing a shard needs no snapshot and the run is finished by whichever node writes its last shard.
 
 -- What the snapshot said (counts, consent head, policy and model versions) for whichever node publishes the run.
-alter table export.runs add column plan jsonb;
+alter table export.runs
+    add column plan        jsonb,
+    -- The nodes that wrote its shards (a scheduler's instance id, or machine:pid), in the order they first did.
+    add column shard_nodes text[] not null default '{}';
 
 -- Each staged row with everything it holds except the image (its file is content-addressed and immutable while
 -- referenced), numbered in its split's order, so a shard's rows are a range of seq.

@@ -312,7 +312,7 @@ public sealed class ExportRunner
     /// <summary>
     /// Plans the run in its snapshot here, then writes its ranges of shards: queued as jobs any node may take when
     /// <paramref name="queue"/> and this host has a queue that accepts them, else here, up to one range per core at a
-    /// time. Either way each range is written and recorded by <see cref="WriteRangeAsync(Run, int, RunReporter, Action, CancellationToken)"/>
+    /// time. Either way each range is written and recorded by <see cref="WriteRangeAsync(Run, int, string, RunReporter, Action, CancellationToken)"/>
     /// and the range that is last publishes the run.
     /// </summary>
     private async Task<ExportRunResult> ExecuteAsync(Run run, IProgress<RunProgress>? progress, bool queue, CancellationToken cancellationToken)
@@ -340,7 +340,7 @@ public sealed class ExportRunner
                 new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel.Token },
                 async (range, ct) =>
                 {
-                    if (await WriteRangeAsync(run, range, reporter, () => published = true, ct) is { } manifest)
+                    if (await WriteRangeAsync(run, range, RunShards.Node, reporter, () => published = true, ct) is { } manifest)
                     {
                         manifests.Add(manifest);
                     }
@@ -371,9 +371,9 @@ public sealed class ExportRunner
     /// (the run was planned by <see cref="StartAsync"/> on whichever node started it). The range that completes the
     /// run's last shard publishes it, here. A run that is no longer running is left alone; a cancelled run is ended
     /// cancelled and a failed range fails the run, publishing nothing, so the run's other ranges stop at their next
-    /// heartbeat or do nothing when they start.
+    /// heartbeat or do nothing when they start. <paramref name="node"/> names the node in the plan (a scheduler's instance id).
     /// </summary>
-    public async Task WriteShardRangeAsync(Guid runId, int range, CancellationToken cancellationToken)
+    public async Task WriteShardRangeAsync(Guid runId, int range, string node, CancellationToken cancellationToken)
     {
         var loaded = await LoadRunAsync(runId, cancellationToken);
         if (loaded is not { } found)
@@ -394,7 +394,7 @@ public sealed class ExportRunner
             using var activity = ExportTelemetry.Activities.StartActivity("export shard range");
             activity?.SetTag("aisocial.dataset", run.Dataset.Spec.Name);
             await ThrowIfCancelRequestedAsync(run.Id, cancel.Token);
-            await WriteRangeAsync(run, range, reporter, () => published = true, cancel.Token);
+            await WriteRangeAsync(run, range, node, reporter, () => published = true, cancel.Token);
         }
         catch (OperationCanceledException exception) when (cancel.IsCancellationRequested || exception is RunCancelledException)
         {
@@ -419,10 +419,10 @@ public sealed class ExportRunner
     }
 
     /// <summary>Writes one range and records it; the range that completes the run publishes it and returns its manifest.</summary>
-    private async Task<ExportManifest?> WriteRangeAsync(Run run, int range, RunReporter reporter, Action moved, CancellationToken cancellationToken)
+    private async Task<ExportManifest?> WriteRangeAsync(Run run, int range, string node, RunReporter reporter, Action moved, CancellationToken cancellationToken)
     {
         var written = await _writer.WriteRangeAsync(run.Id, range, run.Dataset.Spec, run.Staging, null, cancellationToken);
-        var completion = await RunShards.CompleteAsync(_dataSource, run.Id, written.Files, written.PeakRssBytes, cancellationToken);
+        var completion = await RunShards.CompleteAsync(_dataSource, run.Id, written.Files, written.PeakRssBytes, node, cancellationToken);
         if (completion.CancelRequested)
         {
             throw new RunCancelledException();

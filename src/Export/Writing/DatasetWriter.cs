@@ -238,7 +238,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
             async (range, ct) =>
             {
                 var written = await WriteRangeAsync(request.RunId, range, request.Spec, request.StagingDirectory, null, ct);
-                await RunShards.CompleteAsync(dataSource, request.RunId, written.Files, written.PeakRssBytes, ct);
+                await RunShards.CompleteAsync(dataSource, request.RunId, written.Files, written.PeakRssBytes, RunShards.Node, ct);
                 InterlockedMax(ref peak, written.PeakRssBytes);
             });
         var files = await RunShards.FilesAsync(dataSource, request.RunId, cancellationToken);

@@ -143,7 +143,7 @@ internal static class RunShards
     /// died) counts once: only shards still planned become written, and a range that changed none is never last.
     /// </summary>
     public static async Task<RangeCompletion> CompleteAsync(NpgsqlDataSource dataSource, Guid runId, IReadOnlyList<WrittenFile> files, long peakRssBytes,
-        CancellationToken cancellationToken)
+        string node, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -175,7 +175,7 @@ internal static class RunShards
                 """, connection);
             command.Parameters.Add(new() { Value = runId });
             command.Parameters.Add(new() { Value = file.Path });
-            command.Parameters.Add(new() { Value = Node });
+            command.Parameters.Add(new() { Value = node });
             command.Parameters.Add(new() { Value = file.Rows });
             command.Parameters.Add(new() { Value = file.Bytes });
             command.Parameters.Add(new() { Value = file.Sha256 });
@@ -198,7 +198,8 @@ internal static class RunShards
         await using (var command = new NpgsqlCommand(
             """
             update export.runs set rows_written = $2, bytes_written = $3, heartbeat_at = now(),
-                peak_rss_bytes = greatest(coalesce(peak_rss_bytes, 0), $4)
+                peak_rss_bytes = greatest(coalesce(peak_rss_bytes, 0), $4),
+                shard_nodes = case when $5 = any(shard_nodes) then shard_nodes else array_append(shard_nodes, $5) end
             where id = $1
             """, connection))
         {
@@ -206,6 +207,7 @@ internal static class RunShards
             command.Parameters.Add(new() { Value = rows });
             command.Parameters.Add(new() { Value = bytes });
             command.Parameters.Add(new() { Value = peakRssBytes });
+            command.Parameters.Add(new() { Value = node });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -232,6 +234,6 @@ internal static class RunShards
         return files;
     }
 
-    /// <summary>This process, as the plan records who wrote a shard.</summary>
+    /// <summary>This process, as the plan records who wrote a shard when no scheduler names the node.</summary>
     public static string Node { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 }

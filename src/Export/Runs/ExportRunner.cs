@@ -834,7 +834,10 @@ public sealed class ExportRunner
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Marks a run failed or cancelled, deletes what it staged (files and rows) and audits it; never throws.</summary>
+    /// <summary>
+    /// Marks a run failed or cancelled, deletes what it staged (files and rows) and audits it, unless it ended already (then
+    /// only the files this node may have left go); never throws.
+    /// </summary>
     private async Task AbandonAsync(Run run, bool published, ExportRunStatus status, string error, RunProgress progress)
     {
         try
@@ -860,7 +863,11 @@ public sealed class ExportRunner
                 command.Parameters.Add(new() { Value = progress.RowsSeen });
                 command.Parameters.Add(new() { Value = progress.RowsWritten });
                 command.Parameters.Add(new() { Value = progress.RowsExcluded });
-                await command.ExecuteNonQueryAsync();
+                if (await command.ExecuteNonQueryAsync() == 0)
+                {
+                    // Ended already, by another node's range or the next start: it recorded and audited the end.
+                    return;
+                }
             }
 
             await DropStagedRowsAsync(connection, run.Id, CancellationToken.None);

@@ -50,6 +50,12 @@ public sealed class ExportRunner
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<Guid, Task> _background = new();
 
+    /// <summary>
+    /// Ranges this node writes for the cluster at once, whatever the scheduler's thread count: each holds a row group
+    /// (up to 100 MB), so three at most keep a node's memory where one process's run keeps it.
+    /// </summary>
+    private readonly SemaphoreSlim _rangeSlots = new(Math.Clamp(Environment.ProcessorCount, 1, 3));
+
     internal ExportRunner(NpgsqlDataSource dataSource, DatasetSpecs specs, DatasetWriter writer, AuditLog audit, ExportTelemetry telemetry,
         IOptions<ExportOptions> options, IHostApplicationLifetime? lifetime, IExportShardQueue? queue, ILogger<ExportRunner> logger)
     {
@@ -311,8 +317,8 @@ public sealed class ExportRunner
 
     /// <summary>
     /// Plans the run in its snapshot here, then writes its ranges of shards: queued as jobs any node may take when
-    /// <paramref name="queue"/> and this host has a queue that accepts them, else here, up to one range per core at a
-    /// time. Either way each range is written and recorded by <see cref="WriteRangeAsync(Run, int, string, RunReporter, Action, CancellationToken)"/>
+    /// <paramref name="queue"/> and this host has a queue that accepts them, else here,
+    /// <see cref="DatasetWriter.RangesAtOnce"/> at a time. Either way each range is written and recorded by <see cref="WriteRangeAsync(Run, int, string, RunReporter, Action, CancellationToken)"/>
     /// and the range that is last publishes the run.
     /// </summary>
     private async Task<ExportRunResult> ExecuteAsync(Run run, IProgress<RunProgress>? progress, bool queue, CancellationToken cancellationToken)
@@ -337,7 +343,7 @@ public sealed class ExportRunner
 
             var manifests = new ConcurrentBag<ExportManifest>();
             await Parallel.ForEachAsync(Enumerable.Range(0, ranges),
-                new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel.Token },
+                new ParallelOptions { MaxDegreeOfParallelism = DatasetWriter.RangesAtOnce(run.Dataset.Spec), CancellationToken = cancel.Token },
                 async (range, ct) =>
                 {
                     if (await WriteRangeAsync(run, range, RunShards.Node, reporter, () => published = true, ct) is { } manifest)
@@ -382,7 +388,19 @@ public sealed class ExportRunner
             return;
         }
 
-        var (run, latest) = found;
+        await _rangeSlots.WaitAsync(cancellationToken);
+        try
+        {
+            await WriteClaimedRangeAsync(found.Run, found.Progress, range, node, cancellationToken);
+        }
+        finally
+        {
+            _rangeSlots.Release();
+        }
+    }
+
+    private async Task WriteClaimedRangeAsync(Run run, RunProgress latest, int range, string node, CancellationToken cancellationToken)
+    {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reporter = new RunReporter(null);
         reporter.Report(latest);

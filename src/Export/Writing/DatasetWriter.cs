@@ -225,7 +225,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
     }
 
     /// <summary>
-    /// Plans and writes a whole run in this process: every range, up to one per core at a time, each recorded as the
+    /// Plans and writes a whole run in this process: every range, <see cref="RangesAtOnce"/> at a time, each recorded as the
     /// runner records a range written by any node.
     /// </summary>
     public async Task<WriteResult> WriteAsync(NpgsqlConnection snapshot, WriteRequest request, IProgress<RunProgress> progress,
@@ -234,7 +234,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         var plan = await PlanAsync(snapshot, request, progress, cancellationToken);
         var peak = plan.PeakRssBytes;
         await Parallel.ForEachAsync(Enumerable.Range(0, plan.Ranges),
-            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = RangesAtOnce(request.Spec), CancellationToken = cancellationToken },
             async (range, ct) =>
             {
                 var written = await WriteRangeAsync(request.RunId, range, request.Spec, request.StagingDirectory, null, ct);
@@ -245,6 +245,16 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         progress.Report(new RunProgress("written", plan.RowsSeen, plan.RowsWritten, plan.Excluded.Values.Sum(), files.Sum(f => f.Bytes)));
         return plan.Result(files, DatasetColumns.Select(request.Spec.Columns).Info, peak);
     }
+
+    /// <summary>
+    /// How many ranges one process writes at once: one per core, but no more row groups in memory than three of the
+    /// largest (the three splits the writer once wrote side by side), so peak memory stays the same whatever the cores.
+    /// </summary>
+    public static int RangesAtOnce(DatasetSpec spec) =>
+        (int)Math.Clamp(RowGroupBudget / (spec.RowGroupMb * 1024L * 1024), 1, Math.Max(1, Environment.ProcessorCount));
+
+    /// <summary>Three row groups of the largest size a spec allows (100 MB).</summary>
+    public const long RowGroupBudget = 3 * 100L * 1024 * 1024;
 
     private static void InterlockedMax(ref long target, long value)
     {

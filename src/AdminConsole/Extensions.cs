@@ -7,6 +7,7 @@ using AiSocial.AdminConsole.Media;
 using AiSocial.AdminConsole.Policies;
 using AiSocial.AdminConsole.Timelines;
 using AiSocial.Authentication;
+using AiSocial.Export.Runs;
 using AiSocial.Moderation;
 using AiSocial.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
@@ -92,6 +93,9 @@ public static class Extensions
         services.TryAddTransient<IdempotencyKeyPurgeJob>();
         services.TryAddTransient<TrendingJob>();
         services.TryAddTransient<DatasetScheduleJob>();
+        services.TryAddTransient<ExportShardJob>();
+        // Export runs started on a node with a running scheduler have their shards written by the cluster's nodes.
+        services.TryAddSingleton<IExportShardQueue, QuartzShardQueue>();
         builder.AddQuartz(quartz =>
         {
             quartz.ConfigureScheduler(scheduler =>

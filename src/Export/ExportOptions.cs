@@ -20,6 +20,13 @@ internal sealed record ExportOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How many shards one range, the unit of work a node takes (a Quartz job on the clustered store, or a task in the
+    /// process that runs the export), writes.
+    /// </summary>
+    [Range(1, 1000)]
+    public int ShardsPerJob { get; init; } = 1;
+
     /// <summary>The public address of the console, for the <c>url</c> of croissant.json; a URN names the dataset when unset.</summary>
     public string? PublicUrl { get; init; }
 }

@@ -40,7 +40,7 @@ public static class Extensions
         services.TryAddSingleton(services => new ExportRunner(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<DatasetSpecs>(),
             services.GetRequiredService<DatasetWriter>(), services.GetRequiredService<AuditLog>(), services.GetRequiredService<ExportTelemetry>(),
             services.GetRequiredService<IOptions<ExportOptions>>(), services.GetService<IHostApplicationLifetime>(),
-            services.GetRequiredService<ILogger<ExportRunner>>(), services.GetService<BlobRunStore>()));
+            services.GetService<IExportShardQueue>(), services.GetRequiredService<ILogger<ExportRunner>>(), services.GetService<BlobRunStore>()));
         services.TryAddSingleton<DatasetExporter>();
         services.TryAddSingleton<ExportRuns>();
         services.TryAddSingleton(services => new RunFiles(services.GetRequiredService<ExportRuns>(), services.GetService<BlobRunStore>()));

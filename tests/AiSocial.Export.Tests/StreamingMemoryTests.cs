@@ -37,7 +37,9 @@ public sealed class StreamingMemoryTests(StreamingFixture platform, ITestOutputH
         GC.WaitForPendingFinalizers();
         var before = Environment.WorkingSet;
 
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var written = await world.WriteAsync(spec);
+        watch.Stop();
 
         var output = written.Result.Files.Sum(f => f.Bytes);
         Assert.Equal(StreamingFixture.Posts, written.Result.RowsWritten);
@@ -45,7 +47,7 @@ public sealed class StreamingMemoryTests(StreamingFixture platform, ITestOutputH
         Assert.True(written.Result.Files.Count > 3, $"{written.Result.Files.Count} shards");
         // Holding the rows would take at least the output; a row group per split and a few rows in flight take a fraction.
         var growth = written.Result.PeakRssBytes - before;
-        log.WriteLine($"peak RSS {written.Result.PeakRssBytes / (1024 * 1024)} MiB, grew {growth / (1024 * 1024)} MiB writing {output / (1024 * 1024)} MiB in {written.Result.Files.Count} shards");
+        log.WriteLine($"peak RSS {written.Result.PeakRssBytes / (1024 * 1024)} MiB, grew {growth / (1024 * 1024)} MiB writing {output / (1024 * 1024)} MiB in {written.Result.Files.Count} shards in {watch.Elapsed.TotalSeconds:F1} s");
         Assert.True(growth < output / 2, $"peak RSS grew {growth / (1024 * 1024)} MiB writing {output / (1024 * 1024)} MiB");
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AiSocial.Export.Parquet;
 
 /// <summary>
@@ -34,6 +36,7 @@ internal sealed record DatasetRow(
     DateTimeOffset CreatedAt)
 {
     /// <summary>About what the row takes uncompressed, for sizing row groups.</summary>
+    [JsonIgnore]
     public long ApproximateBytes => ImageBytes.Length + 256
         + 2L * ((Prompt?.Length ?? 0) + (NegativePrompt?.Length ?? 0) + (Caption?.Length ?? 0) + (AltText?.Length ?? 0) + Tags.Sum(t => t.Length))
         + 64L * ModelSignals.Count;

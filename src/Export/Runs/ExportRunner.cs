@@ -47,14 +47,23 @@ public sealed class ExportRunner
     private readonly ExportTelemetry _telemetry;
     private readonly ExportOptions _options;
     private readonly IHostApplicationLifetime? _lifetime;
+    private readonly IExportShardQueue? _queue;
     private readonly ILogger<ExportRunner> _logger;
     private readonly BlobRunStore? _blobs;
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<Guid, Task> _background = new();
 
+    /// <summary>
+    /// Ranges this node writes for the cluster at once, whatever the scheduler's thread count: each holds a row group
+    /// (up to 100 MB), so three at most keep a node's memory where one process's run keeps it.
+    /// </summary>
+    private readonly SemaphoreSlim _rangeSlots = new(Math.Clamp(Environment.ProcessorCount, 1, 3));
+
     internal ExportRunner(NpgsqlDataSource dataSource, DatasetSpecs specs, DatasetWriter writer, AuditLog audit, ExportTelemetry telemetry,
-        IOptions<ExportOptions> options, IHostApplicationLifetime? lifetime, ILogger<ExportRunner> logger, BlobRunStore? blobs = null)
+        IOptions<ExportOptions> options, IHostApplicationLifetime? lifetime, IExportShardQueue? queue, ILogger<ExportRunner> logger,
+        BlobRunStore? blobs = null)
     {
+        _queue = queue;
         _dataSource = dataSource;
         _specs = specs;
         _writer = writer;
@@ -71,6 +80,13 @@ public sealed class ExportRunner
     private sealed record Run(Guid Id, StoredDatasetSpec Dataset, ExportRunKind Kind, Actor Actor, string Output, string Staging,
         PreviousRun? Previous, DateTimeOffset? Watermark);
 
+    /// <summary>What a run's snapshot said, saved in <c>export.runs.plan</c> for whichever node publishes the run.</summary>
+    private sealed record RunPlan(WritePlan Write, DateTimeOffset SnapshotAt, long LedgerHead, string? LedgerHeadHash, string PolicyVersion,
+        IReadOnlyDictionary<string, string> ModelVersions, DateTimeOffset DataAsOf, Guid? ActorAccountId)
+    {
+        public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    }
+
     /// <summary>Starts a run in the background of this host and returns its id; refused when the dataset is unknown or already running.</summary>
     public async Task<Outcome<Guid>> StartAsync(string dataset, Actor actor, ExportRunKind kind, CancellationToken cancellationToken)
     {
@@ -86,7 +102,7 @@ public sealed class ExportRunner
         {
             try
             {
-                await ExecuteAsync(run, null, stopping);
+                await ExecuteAsync(run, null, queue: true, stopping);
             }
             catch (Exception exception)
             {
@@ -117,7 +133,7 @@ public sealed class ExportRunner
             return refusal;
         }
 
-        return await ExecuteAsync(begun.Value, progress, cancellationToken);
+        return await ExecuteAsync(begun.Value, progress, queue: false, cancellationToken);
     }
 
     /// <summary>Asks a running run to stop: it ends cancelled with nothing published, on whichever node runs it.</summary>
@@ -305,7 +321,13 @@ public sealed class ExportRunner
             reader.IsDBNull(4) ? null : JsonSerializer.Deserialize<ExportManifest>(reader.GetString(4), ExportManifest.Json));
     }
 
-    private async Task<ExportRunResult> ExecuteAsync(Run run, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plans the run in its snapshot here, then writes its ranges of shards: queued as jobs any node may take when
+    /// <paramref name="queue"/> and this host has a queue that accepts them, else here,
+    /// <see cref="DatasetWriter.RangesAtOnce"/> at a time. Either way each range is written and recorded by <see cref="WriteRangeAsync(Run, int, string, RunReporter, Action, CancellationToken)"/>
+    /// and the range that is last publishes the run.
+    /// </summary>
+    private async Task<ExportRunResult> ExecuteAsync(Run run, IProgress<RunProgress>? progress, bool queue, CancellationToken cancellationToken)
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _running[run.Id] = cancel;
@@ -317,8 +339,25 @@ public sealed class ExportRunner
         {
             using var activity = ExportTelemetry.Activities.StartActivity("export run");
             activity?.SetTag("aisocial.dataset", run.Dataset.Spec.Name);
-            var manifest = await WriteAndPublishAsync(run, reporter, () => published = true, cancel.Token);
-            return new ExportRunResult(run.Id, ExportRunStatus.Succeeded, run.Output, manifest);
+            var ranges = await PlanAsync(run, reporter, cancel.Token);
+            if (queue && _queue is not null && await _queue.EnqueueAsync(run.Id, ranges, cancel.Token))
+            {
+                _logger.LogInformation("Export run {RunId} of {Dataset} planned; its {Ranges} ranges of shards are queued for the cluster", run.Id,
+                    run.Dataset.Spec.Name, ranges);
+                return new ExportRunResult(run.Id, ExportRunStatus.Running, run.Output, null);
+            }
+
+            var manifests = new ConcurrentBag<ExportManifest>();
+            await Parallel.ForEachAsync(Enumerable.Range(0, ranges),
+                new ParallelOptions { MaxDegreeOfParallelism = DatasetWriter.RangesAtOnce(run.Dataset.Spec), CancellationToken = cancel.Token },
+                async (range, ct) =>
+                {
+                    if (await WriteRangeAsync(run, range, RunShards.Node, reporter, () => published = true, ct) is { } manifest)
+                    {
+                        manifests.Add(manifest);
+                    }
+                });
+            return new ExportRunResult(run.Id, ExportRunStatus.Succeeded, run.Output, manifests.Single());
         }
         catch (OperationCanceledException exception) when (cancel.IsCancellationRequested || exception is RunCancelledException)
         {
@@ -339,7 +378,92 @@ public sealed class ExportRunner
         }
     }
 
-    private async Task<ExportManifest> WriteAndPublishAsync(Run run, RunReporter reporter, Action moved, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes range <paramref name="range"/> of run <paramref name="runId"/>: what a job on any node of the cluster does
+    /// (the run was planned by <see cref="StartAsync"/> on whichever node started it). The range that completes the
+    /// run's last shard publishes it, here. A run that is no longer running is left alone; a cancelled run is ended
+    /// cancelled and a failed range fails the run, publishing nothing, so the run's other ranges stop at their next
+    /// heartbeat or do nothing when they start. <paramref name="node"/> names the node in the plan (a scheduler's instance id).
+    /// </summary>
+    public async Task WriteShardRangeAsync(Guid runId, int range, string node, CancellationToken cancellationToken)
+    {
+        var loaded = await LoadRunAsync(runId, cancellationToken);
+        if (loaded is not { } found)
+        {
+            _logger.LogInformation("Range {Range} of export run {RunId} has nothing to do: the run is not running", range, runId);
+            return;
+        }
+
+        await _rangeSlots.WaitAsync(cancellationToken);
+        try
+        {
+            await WriteClaimedRangeAsync(found.Run, found.Progress, range, node, cancellationToken);
+        }
+        finally
+        {
+            _rangeSlots.Release();
+        }
+    }
+
+    private async Task WriteClaimedRangeAsync(Run run, RunProgress latest, int range, string node, CancellationToken cancellationToken)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reporter = new RunReporter(null);
+        reporter.Report(latest);
+        using var stopHeartbeat = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(run.Id, reporter, cancel, stopHeartbeat.Token);
+        var published = false;
+        try
+        {
+            using var activity = ExportTelemetry.Activities.StartActivity("export shard range");
+            activity?.SetTag("aisocial.dataset", run.Dataset.Spec.Name);
+            await ThrowIfCancelRequestedAsync(run.Id, cancel.Token);
+            await WriteRangeAsync(run, range, node, reporter, () => published = true, cancel.Token);
+        }
+        catch (OperationCanceledException exception) when (cancel.IsCancellationRequested || exception is RunCancelledException)
+        {
+            // Stopped by the host, or the run was cancelled or ended elsewhere: only a run still running is marked cancelled.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                await AbandonAsync(run, published, ExportRunStatus.Cancelled, "cancelled before it was published", reporter.Latest);
+            }
+
+            _logger.LogInformation("Range {Range} of export run {RunId} stopped: the run was cancelled or ended", range, run.Id);
+        }
+        catch (Exception exception)
+        {
+            await AbandonAsync(run, published, ExportRunStatus.Failed, $"range {range}: {exception.Message}", reporter.Latest);
+            throw;
+        }
+        finally
+        {
+            await stopHeartbeat.CancelAsync();
+            await heartbeat;
+        }
+    }
+
+    /// <summary>Writes one range and records it; the range that completes the run publishes it and returns its manifest.</summary>
+    private async Task<ExportManifest?> WriteRangeAsync(Run run, int range, string node, RunReporter reporter, Action moved, CancellationToken cancellationToken)
+    {
+        var written = await _writer.WriteRangeAsync(run.Id, range, run.Dataset.Spec, run.Staging, null, cancellationToken);
+        var completion = await RunShards.CompleteAsync(_dataSource, run.Id, written.Files, written.PeakRssBytes, node, cancellationToken);
+        if (completion.CancelRequested)
+        {
+            throw new RunCancelledException();
+        }
+
+        if (!completion.Running)
+        {
+            throw new InvalidOperationException($"Run {run.Id} is no longer running (another node failed it); range {range} is not recorded.");
+        }
+
+        var latest = reporter.Latest;
+        reporter.Report(latest with { Phase = "write", RowsWritten = completion.RowsWritten, BytesWritten = completion.BytesWritten });
+        return completion.Last ? await PublishAsync(run, reporter, moved, cancellationToken) : null;
+    }
+
+    /// <summary>The snapshot part of a run: reads what the manifest names, plans every row and shard, and saves the plan in the run's row.</summary>
+    private async Task<int> PlanAsync(Run run, RunReporter reporter, CancellationToken cancellationToken)
     {
         var spec = run.Dataset.Spec;
         reporter.Report(new RunProgress("snapshot", 0, 0, 0, 0));
@@ -361,9 +485,46 @@ public sealed class ExportRunner
         var dataAsOf = await DataAsOfAsync(connection, cancellationToken);
 
         reporter.Report(new RunProgress("write", 0, 0, 0, 0));
-        var request = new WriteRequest(spec, run.Dataset.Version, run.Id, run.Staging, snapshotAt, run.Kind == ExportRunKind.Incremental);
-        var written = await _writer.WriteAsync(connection, request, reporter, cancellationToken);
+        var request = new WriteRequest(spec, run.Dataset.Version, run.Id, run.Staging, snapshotAt, run.Kind == ExportRunKind.Incremental,
+            _options.ShardsPerJob);
+        var written = await _writer.PlanAsync(connection, request, reporter, cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
+
+        var plan = new RunPlan(written, snapshotAt, ledgerHead, ledgerHeadHash, policyVersion, modelVersions, dataAsOf, run.Actor.AccountId);
+        await using var save = _dataSource.CreateCommand(
+            """
+            update export.runs set plan = $2, phase = 'write', rows_seen = $3, rows_written = 0, rows_excluded = $4, bytes_written = 0,
+                peak_rss_bytes = $5, heartbeat_at = now()
+            where id = $1 and status = 'running'
+            """);
+        save.Parameters.Add(new() { Value = run.Id });
+        save.Parameters.Add(new() { Value = JsonSerializer.Serialize(plan, RunPlan.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        save.Parameters.Add(new() { Value = written.RowsSeen });
+        save.Parameters.Add(new() { Value = written.Excluded.Values.Sum() });
+        save.Parameters.Add(new() { Value = written.PeakRssBytes });
+        if (await save.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            throw new InvalidOperationException($"Run {run.Id} is no longer running (another node failed it as stale).");
+        }
+
+        reporter.Report(new RunProgress("write", written.RowsSeen, 0, written.Excluded.Values.Sum(), 0));
+        return written.Ranges;
+    }
+
+    /// <summary>
+    /// Publishes a run whose shards are all written, on whichever node wrote the last: its documents from the plan its
+    /// snapshot made, then the manifest last, the rename, and the success. The same on one node or many, so both publish
+    /// the same files.
+    /// </summary>
+    private async Task<ExportManifest> PublishAsync(Run run, RunReporter reporter, Action moved, CancellationToken cancellationToken)
+    {
+        var spec = run.Dataset.Spec;
+        var (plan, peakRss) = await PlanOfAsync(run.Id, cancellationToken);
+        var (snapshotAt, ledgerHead, ledgerHeadHash, policyVersion, modelVersions, dataAsOf) =
+            (plan.SnapshotAt, plan.LedgerHead, plan.LedgerHeadHash, plan.PolicyVersion, plan.ModelVersions, plan.DataAsOf);
+        var written = plan.Write.Normalized().Result(await RunShards.FilesAsync(_dataSource, run.Id, cancellationToken),
+            DatasetColumns.Select(spec.Columns).Info, Math.Max(peakRss, Environment.WorkingSet));
+        DeleteDirectory(Path.Combine(run.Staging, ".shards"));
         var excludedTotal = written.Excluded.Values.Sum();
         var dataBytes = written.Files.Sum(f => f.Bytes);
         reporter.Report(new RunProgress("publish", written.RowsSeen, written.RowsWritten, excludedTotal, dataBytes));
@@ -440,6 +601,53 @@ public sealed class ExportRunner
                 : exception.Message;
             throw new InvalidOperationException($"Could not upload the run to Blob container '{_blobs.ContainerName}', so it is not published: {reason}", exception);
         }
+    }
+
+    private async Task<(RunPlan Plan, long PeakRssBytes)> PlanOfAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("select plan::text, coalesce(peak_rss_bytes, 0) from export.runs where id = $1");
+        command.Parameters.Add(new() { Value = runId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
+        {
+            throw new InvalidOperationException($"Run {runId} has no plan.");
+        }
+
+        var plan = JsonSerializer.Deserialize<RunPlan>(reader.GetString(0), RunPlan.Json)!;
+        return (plan with { ModelVersions = new SortedDictionary<string, string>(plan.ModelVersions.ToDictionary(), StringComparer.Ordinal) }, reader.GetInt64(1));
+    }
+
+    /// <summary>A planned run still running, as the node that started it had it, with its progress so far; null when it is not running.</summary>
+    private async Task<(Run Run, RunProgress Progress)?> LoadRunAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        Run run;
+        RunProgress progress;
+        await using (var command = _dataSource.CreateCommand(
+            """
+            select r.dataset_id, s.spec::text, s.version, s.created_at, s.created_by, r.kind, r.requested_by, r.output, r.watermark, r.plan::text,
+                   coalesce(r.phase, ''), r.rows_seen, r.rows_written, r.rows_excluded, r.bytes_written
+            from export.runs r join export.dataset_specs s on s.dataset_id = r.dataset_id and s.version = r.spec_version
+            where r.id = $1 and r.status = 'running' and r.plan is not null
+            """))
+        {
+            command.Parameters.Add(new() { Value = runId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            var dataset = new StoredDatasetSpec(reader.GetGuid(0), JsonSerializer.Deserialize<DatasetSpec>(reader.GetString(1), DatasetSpec.Json)!,
+                reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4));
+            var plan = JsonSerializer.Deserialize<RunPlan>(reader.GetString(9), RunPlan.Json)!;
+            var output = reader.GetString(7);
+            run = new Run(runId, dataset, DatabaseNames.Parse<ExportRunKind>(reader.GetString(5)), new Actor(plan.ActorAccountId, reader.GetString(6)),
+                output, StagingFor(runId, output), null, reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8));
+            progress = new RunProgress(reader.GetString(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14));
+        }
+
+        // One run of a dataset at a time: the last succeeded run is the one it started after.
+        return (run with { Previous = await PreviousAsync(run.Dataset.DatasetId, cancellationToken) }, progress);
     }
 
     private string Url(string dataset) => _options.PublicUrl is { Length: > 0 } url
@@ -562,7 +770,10 @@ public sealed class ExportRunner
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Saves the progress and heartbeat at each interval; a cancellation asked for on any node cancels the run here.</summary>
+    /// <summary>
+    /// Saves the progress and heartbeat at each interval; a cancellation asked for on any node, or the run's end elsewhere
+    /// (a range that failed on another node), stops the run's work here.
+    /// </summary>
     private async Task HeartbeatAsync(Guid runId, RunReporter reporter, CancellationTokenSource cancel, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(_options.HeartbeatInterval);
@@ -602,7 +813,7 @@ public sealed class ExportRunner
         command.Parameters.Add(new() { Value = progress.RowsWritten });
         command.Parameters.Add(new() { Value = progress.RowsExcluded });
         command.Parameters.Add(new() { Value = progress.BytesWritten });
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
+        return await command.ExecuteScalarAsync(cancellationToken) is not false;
     }
 
     private async Task RecordSuccessAsync(Run run, ExportManifest manifest, WriteResult written, CancellationToken cancellationToken)
@@ -676,7 +887,10 @@ public sealed class ExportRunner
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Marks a run failed or cancelled, deletes what it staged (files and rows) and audits it; never throws.</summary>
+    /// <summary>
+    /// Marks a run failed or cancelled, deletes what it staged (files and rows) and audits it, unless it ended already (then
+    /// only the files this node may have left go); never throws.
+    /// </summary>
     private async Task AbandonAsync(Run run, bool published, ExportRunStatus status, string error, RunProgress progress)
     {
         try
@@ -703,7 +917,11 @@ public sealed class ExportRunner
                 command.Parameters.Add(new() { Value = progress.RowsSeen });
                 command.Parameters.Add(new() { Value = progress.RowsWritten });
                 command.Parameters.Add(new() { Value = progress.RowsExcluded });
-                await command.ExecuteNonQueryAsync();
+                if (await command.ExecuteNonQueryAsync() == 0)
+                {
+                    // Ended already, by another node's range or the next start: it recorded and audited the end.
+                    return;
+                }
             }
 
             await DropStagedRowsAsync(connection, run.Id, CancellationToken.None);
@@ -725,6 +943,7 @@ public sealed class ExportRunner
             {
                 new NpgsqlBatchCommand("delete from export.run_rows where run_id = $1") { Parameters = { new() { Value = runId } } },
                 new NpgsqlBatchCommand("delete from export.run_revocations where run_id = $1") { Parameters = { new() { Value = runId } } },
+                new NpgsqlBatchCommand("delete from export.run_shards where run_id = $1") { Parameters = { new() { Value = runId } } },
             },
         };
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -765,17 +984,24 @@ public sealed class ExportRunner
         public void Report(BlobUploadProgress value) => report(value);
     }
 
-    /// <summary>Keeps the latest progress for the heartbeat and passes each report on to the caller's progress, on the writer's thread.</summary>
+    /// <summary>
+    /// Keeps the latest progress for the heartbeat and passes each report on to the caller's progress, on the reporting
+    /// thread, one report at a time (ranges written in parallel report from their own threads).
+    /// </summary>
     private sealed class RunReporter(IProgress<RunProgress>? progress) : IProgress<RunProgress>
     {
+        private readonly Lock _lock = new();
         private RunProgress _latest = new("queued", 0, 0, 0, 0);
 
         public RunProgress Latest => Volatile.Read(ref _latest);
 
         public void Report(RunProgress value)
         {
-            Volatile.Write(ref _latest, value);
-            progress?.Report(value);
+            lock (_lock)
+            {
+                Volatile.Write(ref _latest, value);
+                progress?.Report(value);
+            }
         }
     }
 }

@@ -23,6 +23,8 @@ internal sealed record DatasetCandidate(EligibilityCandidate Eligibility, string
 {
     /// <summary>The media's eight dihedral PDQ hashes (<c>media.pdq_dihedral</c>), null for media stored before they were computed.</summary>
     public byte[]? PdqDihedral { get; init; }
+    /// <summary>The media file's size as recorded when it was stored, so a shard's size is known before its images are read.</summary>
+    public long MediaBytes { get; init; }
 }
 
 /// <summary>
@@ -91,7 +93,7 @@ internal static class DatasetCandidates
                p.tags, l.decision, l.source, l.policy_version,
                (select ar.role from ingest.account_roles ar
                 where ar.account_id = l.reviewer_id and ar.role in ('moderator', 'admin') order by ar.role desc limit 1),
-               (select max(s.score) from moderation.signals s where s.post_id = p.id)
+               (select max(s.score) from moderation.signals s where s.post_id = p.id), m.byte_size
                {(withRowData ? RowDataColumns : "")},
                m.pdq_dihedral
         from ingest.posts p
@@ -165,15 +167,15 @@ internal static class DatasetCandidates
         CandidateRowData? row = null;
         if (withRowData)
         {
-            var sources = reader.IsDBNull(31) ? [] : reader.GetFieldValue<string[]>(31);
-            var categories = reader.IsDBNull(32) ? [] : reader.GetFieldValue<string[]>(32);
-            var scores = reader.IsDBNull(33) ? [] : reader.GetFieldValue<float[]>(33);
-            var versions = reader.IsDBNull(34) ? [] : reader.GetFieldValue<string[]>(34);
-            row = new CandidateRowData(DatabaseNames.Parse<PromptVisibility>(reader.GetString(27)),
+            var sources = reader.IsDBNull(32) ? [] : reader.GetFieldValue<string[]>(32);
+            var categories = reader.IsDBNull(33) ? [] : reader.GetFieldValue<string[]>(33);
+            var scores = reader.IsDBNull(34) ? [] : reader.GetFieldValue<float[]>(34);
+            var versions = reader.IsDBNull(35) ? [] : reader.GetFieldValue<string[]>(35);
+            row = new CandidateRowData(DatabaseNames.Parse<PromptVisibility>(reader.GetString(28)),
                 reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.IsDBNull(28) ? null : $"{reader.GetString(28)}/{reader.GetString(29)}", reader.IsDBNull(30) ? null : reader.GetInt64(30),
+                reader.IsDBNull(29) ? null : $"{reader.GetString(29)}/{reader.GetString(30)}", reader.IsDBNull(31) ? null : reader.GetInt64(31),
                 [.. sources.Select((s, i) => (s, categories[i], scores[i], versions[i]))],
-                reader.GetInt64(35), reader.GetInt64(36), reader.GetInt64(37), reader.GetInt64(38), reader.IsDBNull(39) ? null : reader.GetInt32(39));
+                reader.GetInt64(36), reader.GetInt64(37), reader.GetInt64(38), reader.GetInt64(39), reader.IsDBNull(40) ? null : reader.GetInt32(40));
         }
 
         return new DatasetCandidate(candidate, reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(10) ? null : reader.GetString(10),
@@ -182,6 +184,7 @@ internal static class DatasetCandidates
             reader.IsDBNull(24) ? null : reader.GetString(24), confidence, row)
         {
             PdqDihedral = reader.IsDBNull(reader.FieldCount - 1) ? null : reader.GetFieldValue<byte[]>(reader.FieldCount - 1),
+            MediaBytes = reader.IsDBNull(27) ? 0 : reader.GetInt64(27),
         };
     }
 }

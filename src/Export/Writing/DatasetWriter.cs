@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using AiSocial.Export.Datasets;
 using AiSocial.Export.Parquet;
 using AiSocial.Export.Runs;
 using AiSocial.Ingest.Database;
@@ -10,12 +10,14 @@ using Npgsql;
 namespace AiSocial.Export.Writing;
 
 /// <summary>
-/// Writes a dataset run from one snapshot: every post, in post-id order, is decided by <see cref="Eligibility"/> and the
-/// spec's filters, near-duplicates collapse to their earliest post, and each row goes to the split its salted row key
-/// falls in, each split written by its own task into Parquet shards. The dataset's unrevoked published rows are read in
-/// step (post-id order too), so a published post now excluded becomes a revocation. Rows and revocations are staged in
-/// <c>export.run_rows</c> and <c>export.run_revocations</c> by binary COPY on other connections (the snapshot is read-only).
-/// Memory holds a batch of posts, a row group per split and the near-duplicate index's hashes, whatever the dataset's size.
+/// Writes a dataset run in two steps. <see cref="PlanAsync"/> reads one snapshot: every post, in post-id order, is
+/// decided by <see cref="Eligibility"/> and the spec's filters, near-duplicates collapse to their earliest post, and each
+/// row goes to the split its salted row key falls in and to a shard cut from the rows' known sizes; the dataset's
+/// unrevoked published rows are read in step (post-id order too), so a published post now excluded becomes a revocation.
+/// Rows (without images), shards and revocations are staged by binary COPY on other connections (the snapshot is
+/// read-only). <see cref="WriteRangeAsync"/> then writes a range of those shards, on this node or any other, reading the
+/// images from the media store. Memory holds a batch of posts, the near-duplicate index's hashes and, per range being
+/// written, a row group, whatever the dataset's size.
 /// </summary>
 internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore media)
 {
@@ -25,14 +27,15 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
 
     private const int ProgressEvery = 256;
 
-    /// <summary>Rows in flight between the reader and a split's writer: enough to keep both busy, few enough to stay small.</summary>
-    private const int SplitQueue = 8;
-
-    public async Task<WriteResult> WriteAsync(NpgsqlConnection snapshot, WriteRequest request, IProgress<RunProgress> progress,
+    /// <summary>
+    /// Reads the snapshot and decides everything but the bytes: which rows go in, their splits and shards, the counts and
+    /// the revocations, all staged in the database (<c>export.run_rows</c>, <c>export.run_shards</c>,
+    /// <c>export.run_revocations</c>). Reads no image and writes no file.
+    /// </summary>
+    public async Task<WritePlan> PlanAsync(NpgsqlConnection snapshot, WriteRequest request, IProgress<RunProgress> progress,
         CancellationToken cancellationToken)
     {
         var spec = request.Spec;
-        var columns = DatasetColumns.Select(spec.Columns);
         var keys = new RowKeys(spec.Salt ?? throw new InvalidOperationException($"Dataset {spec.Name} has no salt: specs get one when they are saved."));
         var memory = new PeakMemory();
         var eligibility = await EligibilityReader.SnapshotAsync(snapshot, request.SnapshotAt, spec.Purpose, cancellationToken);
@@ -72,47 +75,21 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         var clusterCount = clusters.Clusters();
         memory.Sample();
 
-        // Second pass: write.
+        // Second pass: stage every row to write, without its image, and cut each split into shards.
         await using var stagedRows = await StagedRows.OpenAsync(dataSource, request.RunId, cancellationToken);
         await using var revocations = await StagedRevocations.OpenAsync(dataSource, request.RunId, cancellationToken);
-        var writers = RowKeys.Splits.ToDictionary(split => split, split => new SplitShardWriter(request.StagingDirectory, split, columns)
-        {
-            RowGroupBytes = spec.RowGroupMb * 1024L * 1024,
-            ShardBytes = spec.ShardSizeMb * 1024L * 1024,
-            RowGroupWritten = (shard, rows, ct) => { memory.Sample(); return stagedRows.AddAsync(shard, rows, ct); },
-        });
-        var queues = RowKeys.Splits.ToDictionary(split => split, _ => Channel.CreateBounded<DatasetRow>(
-            new BoundedChannelOptions(SplitQueue) { SingleReader = true, SingleWriter = true }));
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var consumers = RowKeys.Splits.Select(split => Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var row in queues[split].Reader.ReadAllAsync(failed.Token))
-                {
-                    await writers[split].AddAsync(row, failed.Token);
-                }
-            }
-            catch
-            {
-                await failed.CancelAsync();
-                throw;
-            }
-        }, CancellationToken.None)).ToList();
-
+        var planners = RowKeys.Splits.ToDictionary(split => split,
+            split => new ShardPlanner(split, spec.RowGroupMb * 1024L * 1024, spec.ShardSizeMb * 1024L * 1024));
         var excluded = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var revoked = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var scrubber = new TextScrubber();
         long seen = 0, written = 0;
-        long BytesWritten() => writers.Values.Sum(w => w.BytesWritten);
-        void Report(string phase) =>
-            progress.Report(new RunProgress(phase, seen, written, excluded.Values.Sum(), BytesWritten()));
+        void Report(string phase) => progress.Report(new RunProgress(phase, seen, written, excluded.Values.Sum(), 0));
 
-        try
+        var datasetId = await DatasetIdAsync(snapshot, spec.Name, cancellationToken);
+        await using (var published = new PublishedRows(snapshot, datasetId, cancellationToken))
         {
-            var datasetId = await DatasetIdAsync(snapshot, spec.Name, cancellationToken);
-            await using var published = new PublishedRows(snapshot, datasetId, cancellationToken);
-            await foreach (var candidate in DatasetCandidates.ReadAsync(snapshot, request.SnapshotAt, withRowData: true, failed.Token))
+            await foreach (var candidate in DatasetCandidates.ReadAsync(snapshot, request.SnapshotAt, withRowData: true, cancellationToken))
             {
                 var post = candidate.Eligibility.PostId;
                 // Published rows of posts that are no longer in the table at all.
@@ -138,8 +115,10 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
                 }
                 else if (!duplicates.ContainsKey(post) && !(request.Incremental && previous is not null))
                 {
-                    var row = await RowAsync(candidate, verdict.ConsentEventId!.Value, keys, spec.License, scrubber, failed.Token);
-                    await queues[keys.Split(row.RowKey, spec.Splits)].Writer.WriteAsync(row, failed.Token);
+                    var row = Row(candidate, verdict.ConsentEventId!.Value, keys, spec.License, scrubber);
+                    var split = keys.Split(row.RowKey, spec.Splits);
+                    var seq = planners[split].Add(row.ApproximateBytes + candidate.MediaBytes);
+                    await stagedRows.AddAsync(row, split, split, seq, candidate.Media!.Sha256, cancellationToken);
                     written++;
                 }
 
@@ -155,43 +134,26 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
                 await Revoke(gone, RevocationReasons.Deleted);
             }
         }
-        finally
-        {
-            foreach (var queue in queues.Values)
-            {
-                queue.Writer.TryComplete();
-            }
 
-            // A writer that failed has cancelled the others; its exception is the one to surface.
-            await Task.WhenAll(consumers);
+        // Every split the spec declares exists, with the schema, even when no row landed in it (a small or empty
+        // dataset): readers and the card can name it. Shards are numbered in ranges, split by split, one job a range.
+        var shards = new List<PlannedShard>();
+        foreach (var planner in planners.Values)
+        {
+            var cut = planner.Complete(keepEmpty: planner.Split == RowKeys.Train || Ratio(spec.Splits, planner.Split) > 0);
+            shards.AddRange(cut.Select((s, i) => new PlannedShard(planner.Split, i, cut.Count, 0, s.First, s.Last,
+                $"data/{planner.Split}-{i:D5}-of-{cut.Count:D5}.parquet")));
         }
 
-        var files = new List<WrittenFile>();
-        var shardNames = new Dictionary<string, string>();
-        foreach (var (split, writer) in writers)
-        {
-            if (writer.IsEmpty && (split == RowKeys.Train || Ratio(spec.Splits, split) > 0))
-            {
-                // Every split the spec declares exists, with the schema, even when no row landed in it (a small or
-                // empty dataset): readers and the card can name it.
-                await writer.WriteEmptyShardAsync(cancellationToken);
-            }
-
-            foreach (var (temporary, file) in await writer.CompleteAsync(cancellationToken))
-            {
-                shardNames[temporary] = file.Path;
-                files.Add(new WrittenFile(file.Path, split, file.Rows, file.Bytes, file.Sha256));
-            }
-
-            await writer.DisposeAsync();
-        }
-
-        await stagedRows.CompleteAsync(shardNames, cancellationToken);
+        var perRange = Math.Max(1, request.ShardsPerRange);
+        shards = [.. shards.Select((s, i) => s with { Range = i / perRange })];
+        await stagedRows.CompleteAsync(shards, cancellationToken);
         await revocations.CompleteAsync(cancellationToken);
+        await RunShards.InsertAsync(dataSource, request.RunId, shards, cancellationToken);
         memory.Sample();
-        Report("written");
-        return new WriteResult(files, seen, written, excluded, scrubber.Counts, duplicates.Count, clusterCount, revoked.Values.Sum(), revoked,
-            columns.Info, memory.Peak);
+        Report("planned");
+        return new WritePlan(seen, written, excluded, scrubber.Counts, duplicates.Count, clusterCount, revoked.Values.Sum(), revoked,
+            shards.Count == 0 ? 0 : shards[^1].Range + 1, memory.Peak);
 
         static double Ratio(Datasets.DatasetSplits ratios, string split) => split switch
         {
@@ -207,8 +169,103 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         }
     }
 
-    private async Task<DatasetRow> RowAsync(DatasetCandidate candidate, long consentEventId, RowKeys keys, string license, TextScrubber scrubber,
+    /// <summary>
+    /// Writes the shards of one range of a planned run into its staging directory, from the staged rows and the media
+    /// files, and returns them with their sizes and checksums; needs no snapshot, so any node sharing the database, the
+    /// media store and the export root can do it. Each shard is written apart (<c>.shards/{split}-{i}/</c>) and moved to
+    /// its final name when whole, so a range written again (its first node died) replaces what it left.
+    /// </summary>
+    public async Task<RangeWritten> WriteRangeAsync(Guid runId, int range, DatasetSpec spec, string stagingDirectory, Action<WrittenFile>? shardWritten,
         CancellationToken cancellationToken)
+    {
+        var columns = DatasetColumns.Select(spec.Columns);
+        var memory = new PeakMemory();
+        var files = new List<WrittenFile>();
+        foreach (var shard in await RunShards.RangeAsync(dataSource, runId, range, cancellationToken))
+        {
+            var work = Path.Combine(stagingDirectory, ".shards", $"{shard.Split}-{shard.Index:D5}");
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+
+            Directory.CreateDirectory(work);
+            ShardFile file;
+            await using (var writer = new SplitShardWriter(work, shard.Split, columns)
+            {
+                RowGroupBytes = spec.RowGroupMb * 1024L * 1024,
+                ShardBytes = long.MaxValue, // the plan cut the shards; this one is all one file
+                RowGroupWritten = (_, _, _) => { memory.Sample(); return Task.CompletedTask; },
+            })
+            {
+                if (shard.Rows <= 0)
+                {
+                    await writer.WriteEmptyShardAsync(cancellationToken);
+                }
+
+                await foreach (var (sha256, row) in RunShards.RowsAsync(dataSource, runId, shard, cancellationToken))
+                {
+                    await writer.AddAsync(row with { ImageBytes = await media.ReadAllBytesAsync(sha256, cancellationToken) }, cancellationToken);
+                }
+
+                (_, file) = (await writer.CompleteAsync(cancellationToken)).Single();
+            }
+
+            var target = Path.Combine(stagingDirectory, shard.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(Path.Combine(work, file.Path), target, overwrite: true);
+            Directory.Delete(work, recursive: true);
+            var written = new WrittenFile(shard.Path, shard.Split, file.Rows, file.Bytes, file.Sha256);
+            files.Add(written);
+            shardWritten?.Invoke(written);
+        }
+
+        memory.Sample();
+        return new RangeWritten(files, memory.Peak);
+    }
+
+    /// <summary>
+    /// Plans and writes a whole run in this process: every range, <see cref="RangesAtOnce"/> at a time, each recorded as the
+    /// runner records a range written by any node.
+    /// </summary>
+    public async Task<WriteResult> WriteAsync(NpgsqlConnection snapshot, WriteRequest request, IProgress<RunProgress> progress,
+        CancellationToken cancellationToken)
+    {
+        var plan = await PlanAsync(snapshot, request, progress, cancellationToken);
+        var peak = plan.PeakRssBytes;
+        await Parallel.ForEachAsync(Enumerable.Range(0, plan.Ranges),
+            new ParallelOptions { MaxDegreeOfParallelism = RangesAtOnce(request.Spec), CancellationToken = cancellationToken },
+            async (range, ct) =>
+            {
+                var written = await WriteRangeAsync(request.RunId, range, request.Spec, request.StagingDirectory, null, ct);
+                await RunShards.CompleteAsync(dataSource, request.RunId, written.Files, written.PeakRssBytes, RunShards.Node, ct);
+                InterlockedMax(ref peak, written.PeakRssBytes);
+            });
+        var files = await RunShards.FilesAsync(dataSource, request.RunId, cancellationToken);
+        progress.Report(new RunProgress("written", plan.RowsSeen, plan.RowsWritten, plan.Excluded.Values.Sum(), files.Sum(f => f.Bytes)));
+        return plan.Result(files, DatasetColumns.Select(request.Spec.Columns).Info, peak);
+    }
+
+    /// <summary>
+    /// How many ranges one process writes at once: one per core, but no more row groups in memory than three of the
+    /// largest (the three splits the writer once wrote side by side), so peak memory stays the same whatever the cores.
+    /// </summary>
+    public static int RangesAtOnce(DatasetSpec spec) =>
+        (int)Math.Clamp(RowGroupBudget / (spec.RowGroupMb * 1024L * 1024), 1, Math.Max(1, Environment.ProcessorCount));
+
+    /// <summary>Three row groups of the largest size a spec allows (100 MB).</summary>
+    public const long RowGroupBudget = 3 * 100L * 1024 * 1024;
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long seen;
+        while (value > (seen = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    /// <summary>The row as the snapshot has it, without its image: <see cref="WriteRangeAsync"/> reads that from the media store.</summary>
+    private static DatasetRow Row(DatasetCandidate candidate, long consentEventId, RowKeys keys, string license, TextScrubber scrubber)
     {
         var post = candidate.Eligibility;
         var data = candidate.Row!;
@@ -219,7 +276,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         return new DatasetRow(post.PostId, rowKey, keys.AuthorId(post.AuthorId),
             promptShown ? scrubber.Scrub(candidate.Prompt) : null, promptShown ? scrubber.Scrub(data.NegativePrompt) : null,
             scrubber.Scrub(candidate.Caption), scrubber.Scrub(data.AltText), candidate.Tags, data.Generator, data.Seed, file.Width, file.Height,
-            await media.ReadAllBytesAsync(file.Sha256, cancellationToken), $"{file.Sha256}{Extension(file.ContentType)}",
+            [], $"{file.Sha256}{Extension(file.ContentType)}",
             post.Label!.Value.ToDatabase(), candidate.LabelSource!, candidate.ReviewerRole, candidate.PolicyVersion!,
             [.. data.Signals.Select(s => new ModelSignal(s.Source, s.Category, s.Score, s.ModelVersion))],
             data.Likes, data.Comments, data.Remixes, data.Views, data.MedianDwellMs, consentEventId,

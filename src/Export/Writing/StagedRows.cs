@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AiSocial.Export.Parquet;
 using Npgsql;
 using NpgsqlTypes;
@@ -68,15 +69,18 @@ internal sealed class PublishedRows : IAsyncDisposable
 }
 
 /// <summary>
-/// The rows a run wrote, streamed into <c>export.run_rows</c> by binary COPY on a connection of their own as each row
-/// group is written; the shard is its temporary name until <see cref="CompleteAsync"/> knows the final one.
+/// The rows a run will write, streamed into <c>export.run_rows</c> by binary COPY on a connection of their own as the
+/// snapshot is read: each with its place in its split (<c>seq</c>), its media file and everything else it holds as JSON,
+/// so any node can write its shard later without the snapshot. The shard is its temporary name
+/// (its split's name) until <see cref="CompleteAsync"/> knows each split's shard count.
 /// </summary>
 internal sealed class StagedRows : IAsyncDisposable
 {
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlBinaryImporter _copy;
     private readonly Guid _runId;
-    private readonly SemaphoreSlim _lock = new(1, 1);
 
     private StagedRows(NpgsqlConnection connection, NpgsqlBinaryImporter copy, Guid runId)
     {
@@ -89,44 +93,38 @@ internal sealed class StagedRows : IAsyncDisposable
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var copy = await connection.BeginBinaryImportAsync(
-            "copy export.run_rows (run_id, row_key, post_id, split, shard) from stdin (format binary)", cancellationToken);
+            "copy export.run_rows (run_id, row_key, post_id, split, shard, seq, media_sha256, row_data) from stdin (format binary)", cancellationToken);
         return new StagedRows(connection, copy, runId);
     }
 
-    /// <summary>Rows of one row group; the split writers call this from their own tasks, one at a time.</summary>
-    public async Task AddAsync(string shard, IReadOnlyList<DatasetRow> rows, CancellationToken cancellationToken)
+    /// <summary>A row without its image (<see cref="DatasetRow.ImageBytes"/> empty), read back by <see cref="RunShards.RowsAsync"/>.</summary>
+    public async Task AddAsync(DatasetRow row, string split, string shard, long seq, string mediaSha256, CancellationToken cancellationToken)
     {
-        var split = shard[..shard.IndexOf('#')];
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            foreach (var row in rows)
-            {
-                await _copy.StartRowAsync(cancellationToken);
-                await _copy.WriteAsync(_runId, NpgsqlDbType.Uuid, cancellationToken);
-                await _copy.WriteAsync(row.RowKey, NpgsqlDbType.Text, cancellationToken);
-                await _copy.WriteAsync(row.PostId, NpgsqlDbType.Uuid, cancellationToken);
-                await _copy.WriteAsync(split, NpgsqlDbType.Text, cancellationToken);
-                await _copy.WriteAsync(shard, NpgsqlDbType.Text, cancellationToken);
-            }
-        }
-        finally
-        {
-            _lock.Release();
-        }
+        await _copy.StartRowAsync(cancellationToken);
+        await _copy.WriteAsync(_runId, NpgsqlDbType.Uuid, cancellationToken);
+        await _copy.WriteAsync(row.RowKey, NpgsqlDbType.Text, cancellationToken);
+        await _copy.WriteAsync(row.PostId, NpgsqlDbType.Uuid, cancellationToken);
+        await _copy.WriteAsync(split, NpgsqlDbType.Text, cancellationToken);
+        await _copy.WriteAsync(shard, NpgsqlDbType.Text, cancellationToken);
+        await _copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
+        await _copy.WriteAsync(mediaSha256, NpgsqlDbType.Text, cancellationToken);
+        await _copy.WriteAsync(JsonSerializer.Serialize(row, Json), NpgsqlDbType.Jsonb, cancellationToken);
     }
 
-    /// <summary>Ends the COPY and gives each staged row its shard's final name.</summary>
-    public async Task CompleteAsync(IReadOnlyDictionary<string, string> shardNames, CancellationToken cancellationToken)
+    /// <summary>Ends the COPY and gives each staged row its shard's final name, now that each split's shard count is known.</summary>
+    public async Task CompleteAsync(IReadOnlyList<PlannedShard> shards, CancellationToken cancellationToken)
     {
         await _copy.CompleteAsync(cancellationToken);
         await _copy.DisposeAsync();
-        foreach (var (temporary, final) in shardNames)
+        foreach (var shard in shards.Where(s => s.Rows > 0))
         {
-            await using var command = new NpgsqlCommand("update export.run_rows set shard = $3 where run_id = $1 and shard = $2", _connection);
+            await using var command = new NpgsqlCommand(
+                "update export.run_rows set shard = $5 where run_id = $1 and split = $2 and seq between $3 and $4", _connection);
             command.Parameters.Add(new() { Value = _runId });
-            command.Parameters.Add(new() { Value = temporary });
-            command.Parameters.Add(new() { Value = final });
+            command.Parameters.Add(new() { Value = shard.Split });
+            command.Parameters.Add(new() { Value = shard.FirstRow });
+            command.Parameters.Add(new() { Value = shard.LastRow });
+            command.Parameters.Add(new() { Value = shard.Path });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -135,7 +133,6 @@ internal sealed class StagedRows : IAsyncDisposable
     {
         await _copy.DisposeAsync();
         await _connection.DisposeAsync();
-        _lock.Dispose();
     }
 }
 

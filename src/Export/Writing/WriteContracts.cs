@@ -2,9 +2,12 @@ using AiSocial.Export.Datasets;
 
 namespace AiSocial.Export.Writing;
 
-/// <summary>What a run asks the writer for: the spec (and its version), where to stage files, and the snapshot's time.</summary>
+/// <summary>
+/// What a run asks the writer for: the spec (and its version), where to stage files, the snapshot's time, and how many
+/// shards one range (one job) writes.
+/// </summary>
 internal sealed record WriteRequest(DatasetSpec Spec, int SpecVersion, Guid RunId, string StagingDirectory,
-    DateTimeOffset SnapshotAt, bool Incremental);
+    DateTimeOffset SnapshotAt, bool Incremental, int ShardsPerRange = 1);
 
 /// <summary>Where a write is, reported as it goes.</summary>
 public sealed record RunProgress(string Phase, long RowsSeen, long RowsWritten, long RowsExcluded, long BytesWritten);
@@ -21,6 +24,33 @@ internal sealed record WriteResult(IReadOnlyList<WrittenFile> Files, long RowsSe
     IReadOnlyDictionary<string, long> Scrubbed,
     long DuplicatesCollapsed, long Clusters, long Revoked, IReadOnlyDictionary<string, long> RevokedByReason,
     IReadOnlyList<ColumnInfo> Columns, long PeakRssBytes);
+
+/// <summary>
+/// What <see cref="DatasetWriter.PlanAsync"/> decided from the snapshot: the counts a run publishes (as in
+/// <see cref="WriteResult"/>) and how many ranges of shards are left to write.
+/// </summary>
+internal sealed record WritePlan(long RowsSeen, long RowsWritten,
+    IReadOnlyDictionary<string, long> Excluded,
+    IReadOnlyDictionary<string, long> Scrubbed,
+    long DuplicatesCollapsed, long Clusters, long Revoked, IReadOnlyDictionary<string, long> RevokedByReason,
+    int Ranges, long PeakRssBytes)
+{
+    public WriteResult Result(IReadOnlyList<WrittenFile> files, IReadOnlyList<ColumnInfo> columns, long peakRssBytes) =>
+        new(files, RowsSeen, RowsWritten, Excluded, Scrubbed, DuplicatesCollapsed, Clusters, Revoked, RevokedByReason, columns, peakRssBytes);
+
+    /// <summary>The same plan read back from JSON, its counts in ordinal key order as the writer made them.</summary>
+    public WritePlan Normalized() => this with
+    {
+        Excluded = Sorted(Excluded),
+        Scrubbed = Sorted(Scrubbed),
+        RevokedByReason = Sorted(RevokedByReason),
+    };
+
+    private static SortedDictionary<string, long> Sorted(IReadOnlyDictionary<string, long> counts) => new(counts.ToDictionary(), StringComparer.Ordinal);
+}
+
+/// <summary>The shards one range wrote, and the peak working set while writing them.</summary>
+internal sealed record RangeWritten(IReadOnlyList<WrittenFile> Files, long PeakRssBytes);
 
 /// <summary>A written column as croissant.json describes it; <see cref="JsonPath"/> names the part of a struct that holds the value (image bytes).</summary>
 internal sealed record ColumnInfo(string Name, string ParquetType, string CroissantDataType, string? JsonPath)

@@ -24,14 +24,6 @@ internal sealed class SplitShardWriter(string stagingDirectory, string split, Da
 
     public long BytesWritten => _closedBytes + (_hashing?.Length ?? 0);
 
-    /// <summary>
-    /// Encoding a row group holds it several times over (the rows, Parquet.Net's column buffers, the compressed pages),
-    /// so one row group is encoded at a time in the process: the peak stays near one buffered group per split plus one
-    /// encoding, not one encoding per split at once (bench export: 100k rows of ~100 KB images peaked at 2.3 GB with
-    /// the three splits encoding together). The CPU is mostly the image column's compression either way.
-    /// </summary>
-    private static readonly SemaphoreSlim Encoding = new(1, 1);
-
     private readonly List<DatasetRow> _buffer = [];
     private readonly List<(string TemporaryPath, long Rows, long Bytes, string Sha256)> _shards = [];
     private long _bufferedBytes;
@@ -94,15 +86,9 @@ internal sealed class SplitShardWriter(string stagingDirectory, string split, Da
             await OpenShardAsync(cancellationToken);
         }
 
-        await Encoding.WaitAsync(cancellationToken);
-        try
+        using (var group = _writer!.CreateRowGroup())
         {
-            using var group = _writer!.CreateRowGroup();
             await columns.WriteAsync(group, _buffer, cancellationToken);
-        }
-        finally
-        {
-            Encoding.Release();
         }
 
         if (RowGroupWritten is { } written)

@@ -6,6 +6,8 @@ switch (args.FirstOrDefault())
         return ModelBenchmarks.Run();
     case "scan":
         return await ScanBenchmarks.RunAsync();
+    case "export":
+        return await ExportBenchmarks.RunAsync(args[1..]);
     case "feed" when args.ElementAtOrDefault(1) == "timelines":
         return await TimelineBenchmarks.RunAsync(args[2..]);
     case "feed":
@@ -28,6 +30,6 @@ switch (args.FirstOrDefault())
         }
 
     default:
-        Console.Error.WriteLine("usage: aisocial bench models | scan | feed [imaging] [events] | feed timelines [--posts 100000,1000000] [--rate 200] [--seconds 20]");
+        Console.Error.WriteLine("usage: aisocial bench models | scan | feed [imaging] [events] | feed timelines [--posts 100000,1000000] [--rate 200] [--seconds 20] | export [--posts 100000]");
         return 2;
 }

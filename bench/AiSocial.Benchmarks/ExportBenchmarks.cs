@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AiSocial.Export;
+using AiSocial.Export.Datasets;
+using AiSocial.Export.Runs;
+using AiSocial.Export.Writing;
+using AiSocial.Ingest.Audit;
+using AiSocial.Ingest.Consent;
+using AiSocial.Ingest.Database;
+using AiSocial.Ingest.Media;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AiSocial.Benchmarks;
+
+/// <summary>
+/// One dataset export at scale: a throwaway database on the server in AISOCIAL_BENCH_DB is seeded with N posts that are
+/// all eligible (<see cref="ExportSeeder"/>), and the real runner (<see cref="ExportRunner.RunAsync"/>, what
+/// <c>./aisocial export run</c> calls) exports them into a temporary export root: both passes over the snapshot
+/// (eligibility and near-duplicates, then rows), reading each image from the media store, writing zstd Parquet shards
+/// per split while hashing them, staging the row keys in PostgreSQL, the card, Croissant and manifest, and publishing.
+/// Timed from the call to its return; peak RSS is the process's VmHWM, reset just before the run, beside the manifest's.
+/// The reference, in the same run: DuckDB (Node, @duckdb/node-api) loads the rows just exported into a table in a
+/// DuckDB file (untimed) and writes that table to one zstd Parquet file with <c>COPY … (FORMAT parquet, COMPRESSION
+/// zstd, ROW_GROUP_SIZE_BYTES '100MB')</c> (timed; memory_limit 4GB, preserve_insertion_order off, which the byte cap needs):
+/// the same rows and columns, the encoding and compression alone, with nothing to read or decide.
+/// </summary>
+public static class ExportBenchmarks
+{
+    private const string Dataset = "bench";
+
+    // Runs in Node from the directory holding node_modules; reports one JSON line.
+    private const string DuckDbScript =
+        """
+        import { DuckDBInstance } from '@duckdb/node-api';
+        import fs from 'node:fs';
+        const env = process.env;
+        const instance = await DuckDBInstance.create(env.AISOCIAL_DUCKDB_FILE);
+        const connection = await instance.connect();
+        await connection.run("set memory_limit = '4GB'");
+        await connection.run(`create table t as select * from read_parquet('${env.AISOCIAL_SOURCE}')`);
+        await connection.run('checkpoint');
+        const rows = Number((await connection.runAndReadAll('select count(*) from t')).getRows()[0][0]);
+        const threads = (await connection.runAndReadAll("select current_setting('threads')")).getRows()[0][0];
+        const version = (await connection.runAndReadAll('select version()')).getRows()[0][0];
+        try { fs.writeFileSync('/proc/self/clear_refs', '5'); } catch { }
+        const cpu = process.cpuUsage();
+        const start = performance.now();
+        // Row groups of at most 100 MB, as ours: by default DuckDB makes groups of 122,880 rows, all of 100k images in one.
+        // A byte cap on row groups needs insertion order off; the rows are the same, in whatever order.
+        await connection.run('set preserve_insertion_order = false');
+        await connection.run(`copy t to '${env.AISOCIAL_TARGET}' (format parquet, compression zstd, row_group_size_bytes '100MB')`);
+        const seconds = (performance.now() - start) / 1000;
+        const used = process.cpuUsage(cpu);
+        const cpuSeconds = (used.user + used.system) / 1e6;
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+        process.stdout.write(JSON.stringify({ rows, seconds, bytes: fs.statSync(env.AISOCIAL_TARGET).size,
+          peakRss: hwm ? Number(hwm[1]) * 1024 : null, cpuSeconds, threads: String(threads), version: String(version) }));
+        """;
+
+    private sealed record Reference(long Rows, double Seconds, double CpuSeconds, long Bytes, long? PeakRss, string Threads, string Version);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var posts = 100_000;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--posts" && i + 1 < args.Length && int.TryParse(args[++i], out var n) && n > 0)
+            {
+                posts = n;
+            }
+            else
+            {
+                Console.Error.WriteLine("usage: aisocial bench export [--posts N]  (N eligible posts, default 100000)");
+                return 2;
+            }
+        }
+
+        var server = Environment.GetEnvironmentVariable("AISOCIAL_BENCH_DB");
+        var nodeModules = Environment.GetEnvironmentVariable("AISOCIAL_NODE_MODULES");
+        if (string.IsNullOrEmpty(server) || string.IsNullOrEmpty(nodeModules))
+        {
+            Console.Error.WriteLine("AISOCIAL_BENCH_DB or AISOCIAL_NODE_MODULES is not set: run this through ./aisocial bench export, which starts PostgreSQL.");
+            return 2;
+        }
+
+        var name = $"aisocial_bench_export_{Environment.ProcessId}";
+        var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString;
+        await ExecuteAsync(admin, $"drop database if exists {name}");
+        await ExecuteAsync(admin, $"create database {name}");
+        var work = Directory.CreateTempSubdirectory("aisocial-bench-export-");
+        var mediaRoot = Path.Combine(work.FullName, "media");
+        var exportRoot = Path.Combine(work.FullName, "exports");
+        try
+        {
+            var database = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+            using var host = BuildHost(database, mediaRoot, exportRoot);
+            var services = host.Services;
+            await services.GetRequiredService<MigrationRunner>().ApplyAsync();
+
+            Console.WriteLine($"Export of {posts:N0} eligible posts ({Environment.ProcessorCount} cores); work directory {work.FullName}");
+            var seeder = new ExportSeeder(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<MediaStore>(),
+                services.GetRequiredService<ConsentLedger>(), services.GetRequiredService<TermsCatalog>());
+            var seeded = await seeder.SeedAsync(posts, default);
+            Console.WriteLine($"  seeded: {Math.Min(posts, ExportSeeder.BaseImages)} noise JPEGs of {seeded.Width}x{seeded.Height} encoded in {seeded.Images.TotalSeconds:N1} s; " +
+                              $"{posts:N0} distinct files ({Mib(seeded.ImageBytes):N0} MiB, {seeded.ImageBytes / posts / 1000.0:N1} kB each) written in {seeded.Files.TotalSeconds:N1} s; " +
+                              $"rows and ledger in {seeded.Rows.TotalSeconds:N1} s");
+
+            var created = await services.GetRequiredService<DatasetSpecs>().CreateAsync(Actor.System("bench"),
+                new DatasetSpec { Name = Dataset, Description = "export benchmark", Purpose = ConsentPurposes.AiTraining }, default);
+            if (created.Refusal is { } refused)
+            {
+                Console.Error.WriteLine($"The dataset spec was refused: {refused.Detail}");
+                return 1;
+            }
+
+            // What seeding left behind is not the run's: collect it and start the high-water mark afresh.
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            var hwmReset = ResetPeakRss();
+            var phases = new PhaseClock();
+            var load = LoadAverage();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var stopwatch = Stopwatch.StartNew();
+            var exported = await services.GetRequiredService<ExportRunner>().RunAsync(Dataset, Actor.System("bench"), ExportRunKind.Full, null, phases, default);
+            var seconds = stopwatch.Elapsed.TotalSeconds;
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            var vmHwm = PeakRss();
+            var loadAfter = LoadAverage();
+            phases.End();
+            if (exported.Refusal is { } refusal)
+            {
+                Console.Error.WriteLine($"The run was refused: {refusal.Detail}");
+                return 1;
+            }
+
+            var manifest = exported.Value.Manifest ?? throw new InvalidOperationException("The run was cancelled.");
+            var shards = manifest.Files.Where(f => f.Path.StartsWith("data/", StringComparison.Ordinal)).ToList();
+            var parquetBytes = shards.Sum(f => f.Bytes);
+            if (manifest.RowsIncluded != posts || manifest.DuplicatesCollapsed != 0)
+            {
+                Console.Error.WriteLine($"Expected all {posts} posts exported and none collapsed; got {manifest.RowsIncluded} rows, " +
+                                        $"{manifest.DuplicatesCollapsed} collapsed, excluded {string.Join(", ", manifest.Excluded.Select(e => $"{e.Key} {e.Value}"))}.");
+                return 1;
+            }
+
+            var ours = (Rows: manifest.RowsIncluded / seconds, Mib: Mib(parquetBytes) / seconds);
+            Console.WriteLine();
+            Console.WriteLine($"  ours:   ExportRunner.RunAsync, full run of '{Dataset}': {manifest.RowsIncluded:N0} rows in {seconds:N1} s " +
+                              $"({cpuSeconds:N1} CPU-s in this process; PostgreSQL's not counted), {shards.Count} shards, {Mib(parquetBytes):N0} MiB of Parquet (zstd); " +
+                              $"load average {load} before, {loadAfter} after; peak RSS {Mib(vmHwm ?? 0):N0} MiB (VmHWM), {Mib(manifest.PeakRssBytes ?? 0):N0} MiB (manifest)");
+            foreach (var (phase, duration) in phases.Durations)
+            {
+                Console.WriteLine($"          phase {phase,-10} {duration.TotalSeconds,8:N1} s");
+            }
+
+            // The media are read; free their disk before DuckDB makes two more copies of the rows.
+            Directory.Delete(mediaRoot, recursive: true);
+            var reference = await DuckDbAsync(nodeModules, Path.Combine(exported.Value.Output, "data", "*.parquet"), work.FullName);
+
+            var duck = (Rows: reference.Rows / reference.Seconds, Mib: Mib(reference.Bytes) / reference.Seconds);
+            Console.WriteLine($"  DuckDB: {reference.Version}, {reference.Threads} threads: COPY t TO '…' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE_BYTES '100MB') of the same " +
+                              $"{reference.Rows:N0} rows (loaded from our shards into a DuckDB table first, untimed): {reference.Seconds:N1} s " +
+                              $"({reference.CpuSeconds:N1} CPU-s), {Mib(reference.Bytes):N0} MiB; load average {LoadAverage()} after");
+            Console.WriteLine();
+            Console.WriteLine($"  {"",-30} {"ours",12} {"DuckDB",12} {"ours/DuckDB",12}   aim");
+            Row("rows/s", ours.Rows, duck.Rows, "N0", "≥ 0.5× DuckDB");
+            Row("MiB/s of Parquet", ours.Mib, duck.Mib, "N1", "≥ 200 MiB/s");
+            Row("MiB of Parquet per CPU-second", Mib(parquetBytes) / cpuSeconds, Mib(reference.Bytes) / reference.CpuSeconds, "N1",
+                "(less sensitive to other load)");
+            Row("peak RSS, MiB (VmHWM)", Mib(vmHwm ?? 0), reference.PeakRss is { } duckRss ? Mib(duckRss) : double.NaN, "N0",
+                hwmReset ? "≤ 1024 MiB" : "≤ 1024 MiB (VmHWM not reset: includes seeding)");
+            Console.WriteLine($"  {"peak RSS, MiB (manifest)",-30} {Mib(manifest.PeakRssBytes ?? 0),12:N0}");
+            Console.WriteLine();
+            Console.WriteLine($"  aims: rows/s {(ours.Rows >= 0.5 * duck.Rows ? "met" : "MISSED")}, MiB/s {(ours.Mib >= 200 ? "met" : "MISSED")}, " +
+                              $"peak RSS {((vmHwm ?? 0) <= 1L << 30 ? "met" : "MISSED")}");
+            return 0;
+        }
+        finally
+        {
+            await ExecuteAsync(admin, $"drop database if exists {name} with (force)");
+            work.Delete(recursive: true);
+        }
+    }
+
+    private static void Row(string what, double ours, double duck, string format, string aim) =>
+        Console.WriteLine($"  {what,-30} {ours.ToString(format),12} {duck.ToString(format),12} {ours / duck,11:N2}x   {aim}");
+
+    private static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
+
+    private static IHost BuildHost(string database, string mediaRoot, string exportRoot)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", Args = [] });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:aisocial"] = database,
+            ["Media:Root"] = mediaRoot,
+            ["Export:Root"] = exportRoot,
+            ["Moderation:RunScheduledScans"] = "false",
+        });
+        builder.Logging.ClearProviders();
+        builder.AddExport();
+        return builder.Build();
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages: the machine may be shared, and both sides' figures depend on it.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    /// <summary>Writing 5 to clear_refs resets the process's VmHWM to its current RSS (Linux 4.0+).</summary>
+    private static bool ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static long? PeakRss()
+    {
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
+        return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+
+    private static async Task<Reference> DuckDbAsync(string nodeModules, string source, string work)
+    {
+        var start = new ProcessStartInfo("node", ["--input-type=module", "-e", DuckDbScript])
+        {
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(nodeModules))!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["AISOCIAL_DUCKDB_FILE"] = Path.Combine(work, "reference.duckdb");
+        start.Environment["AISOCIAL_SOURCE"] = source;
+        start.Environment["AISOCIAL_TARGET"] = Path.Combine(work, "reference.parquet");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"DuckDB failed ({process.ExitCode}):\n{await error}\n{await output}");
+        }
+
+        using var json = JsonDocument.Parse(await output);
+        var root = json.RootElement;
+        return new Reference(root.GetProperty("rows").GetInt64(), root.GetProperty("seconds").GetDouble(), root.GetProperty("cpuSeconds").GetDouble(),
+            root.GetProperty("bytes").GetInt64(),
+            root.GetProperty("peakRss").ValueKind == JsonValueKind.Number ? root.GetProperty("peakRss").GetInt64() : null,
+            root.GetProperty("threads").GetString()!, root.GetProperty("version").GetString()!);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>When the run's reported phase changes; each phase lasts until the next one starts.</summary>
+    private sealed class PhaseClock : IProgress<RunProgress>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly List<(string Phase, TimeSpan At)> _changes = [];
+
+        public IEnumerable<(string Phase, TimeSpan Duration)> Durations =>
+            _changes.Zip(_changes.Skip(1), (a, b) => (a.Phase, b.At - a.At));
+
+        public void Report(RunProgress value)
+        {
+            lock (_changes)
+            {
+                if (_changes.Count == 0 || _changes[^1].Phase != value.Phase)
+                {
+                    _changes.Add((value.Phase, _clock.Elapsed));
+                }
+            }
+        }
+
+        public void End() => Report(new RunProgress("(end)", 0, 0, 0, 0));
+    }
+}

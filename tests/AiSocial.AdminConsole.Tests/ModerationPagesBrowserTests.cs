@@ -119,6 +119,8 @@ public sealed class ModerationPagesBrowserTests(BrowserConsole console) : IClass
         await Expect(page.Locator("tr.ais-selected [data-testid=approve]")).ToBeEnabledAsync();
 
         await page.Locator("[data-testid=queue-escalation]").ClickAsync();
+        await Expect(page.Locator("[data-testid=queue-escalation]")).ToHaveClassAsync(new Regex("mud-button-filled"));
+        await Expect(page.Locator("[data-testid=queue-all]")).ToHaveClassAsync(new Regex("mud-button-outlined"));
         await Expect(page.Locator("tr.ais-selected [data-testid=review-queue]")).ToHaveTextAsync("escalation");
         await ScreenshotAsync(page, "review-queue-escalation");
         await page.Locator(".ais-queue").PressAsync("o");

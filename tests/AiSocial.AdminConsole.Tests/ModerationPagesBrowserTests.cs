@@ -123,7 +123,7 @@ public sealed class ModerationPagesBrowserTests(BrowserConsole console) : IClass
         await Expect(page.Locator("[data-testid=queue-all]")).ToHaveClassAsync(new Regex("mud-button-outlined"));
         await Expect(page.Locator("tr.ais-selected [data-testid=review-queue]")).ToHaveTextAsync("escalation");
         await ScreenshotAsync(page, "review-queue-escalation");
-        await page.Locator(".ais-queue").PressAsync("o");
+        await page.Locator("tr.ais-selected [data-testid=task-details]").ClickAsync();
 
         await page.WaitForURLAsync($"**/review/tasks/{taskId}");
         await Expect(page.Locator("[data-testid=task-prompt]")).ToHaveTextAsync(post.Prompt);

@@ -42,15 +42,11 @@ public static class EventBenchmarks
 
     private static async Task<int> RunAsync(string server)
     {
-        var name = $"aisocial_bench_{Environment.ProcessId}";
-        var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString;
-        await ExecuteAsync(admin, $"drop database if exists {name}");
-        await ExecuteAsync(admin, $"create database {name}");
+        var bench = await BenchDatabase.CreateAsync(server, "");
         var media = Directory.CreateTempSubdirectory("aisocial-bench-media-");
         try
         {
-            var database = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
-            await using var feed = await StartFeedAsync(database, media.FullName);
+            await using var feed = await StartFeedAsync(bench.ConnectionString, media.FullName);
             var dataSource = feed.Services.GetRequiredService<NpgsqlDataSource>();
             Console.WriteLine($"Events into ingest.events ({Environment.ProcessorCount} cores, PostgreSQL {await ScalarAsync(dataSource, "show server_version")}, " +
                               $"synchronous_commit={await ScalarAsync(dataSource, "show synchronous_commit")}, fsync={await ScalarAsync(dataSource, "show fsync")}). " +
@@ -60,7 +56,7 @@ public static class EventBenchmarks
         }
         finally
         {
-            await ExecuteAsync(admin, $"drop database if exists {name} with (force)");
+            await bench.DisposeAsync();
             media.Delete(recursive: true);
         }
 
@@ -267,11 +263,4 @@ public static class EventBenchmarks
         return await command.ExecuteScalarAsync();
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 }

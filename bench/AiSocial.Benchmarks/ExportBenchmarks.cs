@@ -87,16 +87,13 @@ public static class ExportBenchmarks
             return 2;
         }
 
-        var name = $"aisocial_bench_export_{Environment.ProcessId}";
-        var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString;
-        await ExecuteAsync(admin, $"drop database if exists {name}");
-        await ExecuteAsync(admin, $"create database {name}");
+        var bench = await BenchDatabase.CreateAsync(server, "export_");
         var work = Directory.CreateTempSubdirectory("aisocial-bench-export-");
         var mediaRoot = Path.Combine(work.FullName, "media");
         var exportRoot = Path.Combine(work.FullName, "exports");
         try
         {
-            var database = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+            var database = bench.ConnectionString;
             using var host = BuildHost(database, mediaRoot, exportRoot);
             var services = host.Services;
             await services.GetRequiredService<MigrationRunner>().ApplyAsync();
@@ -180,7 +177,7 @@ public static class ExportBenchmarks
         }
         finally
         {
-            await ExecuteAsync(admin, $"drop database if exists {name} with (force)");
+            await bench.DisposeAsync();
             work.Delete(recursive: true);
         }
     }
@@ -255,14 +252,6 @@ public static class ExportBenchmarks
             root.GetProperty("bytes").GetInt64(),
             root.GetProperty("peakRss").ValueKind == JsonValueKind.Number ? root.GetProperty("peakRss").GetInt64() : null,
             root.GetProperty("threads").GetString()!, root.GetProperty("version").GetString()!);
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>When the run's reported phase changes; each phase lasts until the next one starts.</summary>

@@ -46,10 +46,7 @@ public static class ScanBenchmarks
             return 2;
         }
 
-        var name = $"aisocial_bench_scan_{Environment.ProcessId}";
-        var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString;
-        await ExecuteAsync(admin, $"drop database if exists {name}");
-        await ExecuteAsync(admin, $"create database {name}");
+        var bench = await BenchDatabase.CreateAsync(server, "scan_");
         var media = Directory.CreateTempSubdirectory("aisocial-bench-scan-");
         await using var contentSafety = await ContentSafetyDouble.StartAsync();
         contentSafety.Blocklists["aisocial"] = ("bench", []);
@@ -59,7 +56,7 @@ public static class ScanBenchmarks
         contentSafety.TextTriggers["bloody"] = ("Violence", 4);
         try
         {
-            var database = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+            var database = bench.ConnectionString;
             var mix = Mix.Generate(PostsPerRound);
             var parallelism = Environment.ProcessorCount;
             Console.WriteLine($"The whole local scan ({Environment.ProcessorCount} cores), {PostsPerRound} posts a round " +
@@ -75,7 +72,7 @@ public static class ScanBenchmarks
         }
         finally
         {
-            await ExecuteAsync(admin, $"drop database if exists {name} with (force)");
+            await bench.DisposeAsync();
             media.Delete(recursive: true);
         }
 
@@ -218,14 +215,6 @@ public static class ScanBenchmarks
     {
         var sorted = values.Order().ToList();
         return sorted[sorted.Count / 2];
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     private enum PostKind { Safe, Borderline, Violating }

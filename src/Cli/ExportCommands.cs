@@ -196,14 +196,14 @@ public static class ExportCommands
 
             if (!parse.GetValue(history))
             {
-                Console.WriteLine((stored.Spec with { Salt = null }).ToJson());
+                Console.WriteLine(stored.Spec.WithoutSalt().ToJson());
                 return 0;
             }
 
             foreach (var version in await specs.HistoryAsync(dataset, cancellationToken))
             {
                 Console.WriteLine($"# version {version.Version}, {version.CreatedAt:u} by {version.CreatedBy}");
-                Console.WriteLine((version.Spec with { Salt = null }).ToJson());
+                Console.WriteLine(version.Spec.WithoutSalt().ToJson());
             }
 
             return 0;

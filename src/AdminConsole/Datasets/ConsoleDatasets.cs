@@ -26,9 +26,8 @@ public sealed class ConsoleDatasets(DatasetSpecs specs, ExportRunner runner)
         }
 
         var versions = await specs.HistoryAsync(name, cancellationToken);
-        // The salt never leaves the server: with it, anyone who knows an author's id could recompute the author_id of
-        // their rows. An edit without a salt keeps the dataset's.
-        var json = JsonNode.Parse(stored.Spec.ToJson())!.AsObject();
+        // An edit without a salt keeps the dataset's.
+        var json = JsonNode.Parse(stored.Spec.WithoutSalt().ToJson())!.AsObject();
         json.Remove("salt");
         return new DatasetSpecHistory(name, stored.Version, json,
             [.. versions.Select(v => new DatasetSpecSummary(v.Version, v.CreatedAt, v.CreatedBy))]);

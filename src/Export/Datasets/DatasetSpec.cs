@@ -75,6 +75,12 @@ public sealed partial record DatasetSpec
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>
+    /// The spec as anyone outside the database sees it (manifests, the API, the console, the CLI): without the salt,
+    /// which with an author's id would let anyone recompute the author_id of their rows.
+    /// </summary>
+    public DatasetSpec WithoutSalt() => this with { Salt = null };
+
     /// <summary>A spec read from JSON, or a refusal whose error is keyed by the JSON path that could not be read (<c>filters.from</c>).</summary>
     public static Outcome<DatasetSpec> Parse(string json)
     {

@@ -547,8 +547,7 @@ public sealed class ExportRunner
             .Append(revocations with { Rows = revoked.Count }).Append(croissant).Append(card).ToList();
         var manifest = new ExportManifest(spec.Name, run.Id, spec.Purpose, snapshotAt, ledgerHead, policyVersion, written.RowsWritten,
             written.Excluded, files, DateTimeOffset.UtcNow, run.Actor.Name, ledgerHeadHash,
-            // Without the salt: with it and an author's id anyone holding the files could recompute author_id and re-identify them.
-            Spec: spec with { Salt = null }, SpecVersion: run.Dataset.Version, Version: version, Kind: run.Kind.ToDatabase(), Watermark: run.Watermark,
+            Spec: spec.WithoutSalt(), SpecVersion: run.Dataset.Version, Version: version, Kind: run.Kind.ToDatabase(), Watermark: run.Watermark,
             ModelVersions: modelVersions, Scrubbed: written.Scrubbed, DuplicatesCollapsed: written.DuplicatesCollapsed, Clusters: written.Clusters,
             Revoked: written.RevokedByReason, Splits: splits, PeakRssBytes: written.PeakRssBytes);
         await using (var stream = new FileStream(Path.Combine(run.Staging, ExportManifest.FileName), FileMode.CreateNew, FileAccess.Write))

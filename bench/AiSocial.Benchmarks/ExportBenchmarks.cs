@@ -133,7 +133,12 @@ public static class ExportBenchmarks
                 return 1;
             }
 
-            var manifest = exported.Value.Manifest ?? throw new InvalidOperationException("The run was cancelled.");
+            if (exported.Value.Manifest is not { } manifest)
+            {
+                Console.Error.WriteLine($"The run ended {exported.Value.Status}, not published: {await RunErrorAsync(services, exported.Value.RunId)}");
+                return 1;
+            }
+
             var shards = manifest.Files.Where(f => f.Path.StartsWith("data/", StringComparison.Ordinal)).ToList();
             var parquetBytes = shards.Sum(f => f.Bytes);
             if (manifest.RowsIncluded != posts || manifest.DuplicatesCollapsed != 0)
@@ -197,9 +202,17 @@ public static class ExportBenchmarks
             ["Export:Root"] = exportRoot,
             ["Moderation:RunScheduledScans"] = "false",
         });
-        builder.Logging.ClearProviders();
+        // Warnings and errors only (a run's heartbeat, a failed range): the figures stay readable.
+        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         builder.AddExport();
         return builder.Build();
+    }
+
+    private static async Task<string> RunErrorAsync(IServiceProvider services, Guid runId)
+    {
+        await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand("select status || ' in phase ' || coalesce(phase, '?') || ': ' || coalesce(error, '(no error)') from export.runs where id = $1");
+        command.Parameters.Add(new() { Value = runId });
+        return await command.ExecuteScalarAsync() as string ?? "(no such run)";
     }
 
     /// <summary>The 1, 5 and 15 minute load averages: the machine may be shared, and both sides' figures depend on it.</summary>

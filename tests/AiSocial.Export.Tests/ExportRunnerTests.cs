@@ -10,7 +10,7 @@ using AiSocial.Testing;
 namespace AiSocial.Export.Tests;
 
 /// <summary>The export scenario's posts, and a new dataset for each test so runs of one test never meet another's.</summary>
-public sealed class RunnerFixture : PlatformFixture
+public class RunnerFixture : PlatformFixture
 {
     public ExportScenario Scenario { get; private set; } = null!;
 

@@ -565,6 +565,9 @@ public sealed class ExportRunner
         Directory.Move(run.Staging, run.Output);
         moved();
         await UploadAsync(run, reporter, cancellationToken);
+        // From here the run's end is this node's to record: the heartbeat, which may be waiting on the row's lock while the
+        // success commits, then finds the run no longer running and must not take that for an end decided elsewhere.
+        reporter.Recording = true;
         await RecordSuccessAsync(run, manifest, written, CancellationToken.None);
         reporter.Report(new RunProgress("published", written.RowsSeen, written.RowsWritten, excludedTotal, files.Sum(f => f.Bytes)));
 
@@ -782,7 +785,7 @@ public sealed class ExportRunner
             {
                 try
                 {
-                    if (await SaveProgressAsync(runId, reporter.Latest, stop))
+                    if (await SaveProgressAsync(runId, reporter.Latest, stop) && !reporter.Recording)
                     {
                         await cancel.CancelAsync();
                     }
@@ -895,14 +898,30 @@ public sealed class ExportRunner
         try
         {
             DeleteDirectory(run.Staging);
+            await using var connection = await _dataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            // Decided under the run's row lock: a run recorded as succeeded (by this node, just before a late cancellation
+            // reached it) keeps its published files; any other end removes what this node published, then records it.
+            string? current;
+            await using (var command = new NpgsqlCommand("select status from export.runs where id = $1 for update", connection))
+            {
+                command.Parameters.Add(new() { Value = run.Id });
+                current = await command.ExecuteScalarAsync() as string;
+            }
+
+            if (current == ExportRunStatus.Succeeded.ToDatabase())
+            {
+                _logger.LogWarning("Export run {RunId} ended {Status} ({Error}) after it was recorded as succeeded; its published files stay", run.Id,
+                    status.ToDatabase(), error);
+                return;
+            }
+
             if (published)
             {
                 DeleteDirectory(run.Output);
                 await WithdrawUploadAsync(run.Dataset.Spec.Name, run.Id);
             }
 
-            await using var connection = await _dataSource.OpenConnectionAsync();
-            await using var transaction = await connection.BeginTransactionAsync();
             await using (var command = new NpgsqlCommand(
                 """
                 update export.runs set status = $2, finished_at = now(), error = $3, phase = $4, rows_seen = $5, rows_written = $6, rows_excluded = $7
@@ -993,6 +1012,15 @@ public sealed class ExportRunner
         private RunProgress _latest = new("queued", 0, 0, 0, 0);
 
         public RunProgress Latest => Volatile.Read(ref _latest);
+
+        /// <summary>Set once this node records the run's success; the run then stops being "running" by this node's own hand.</summary>
+        public bool Recording
+        {
+            get => Volatile.Read(ref _recording);
+            set => Volatile.Write(ref _recording, value);
+        }
+
+        private bool _recording;
 
         public void Report(RunProgress value)
         {

@@ -159,7 +159,10 @@ public static class ExportBenchmarks
             }
 
             // The media are read; free their disk before DuckDB makes two more copies of the rows.
-            Directory.Delete(mediaRoot, recursive: true);
+            if (Environment.GetEnvironmentVariable("AISOCIAL_BENCH_KEEP") != "1")
+            {
+                Directory.Delete(mediaRoot, recursive: true);
+            }
             var reference = await DuckDbAsync(nodeModules, Path.Combine(exported.Value.Output, "data", "*.parquet"), work.FullName);
 
             var duck = (Rows: reference.Rows / reference.Seconds, Mib: Mib(reference.Bytes) / reference.Seconds);
@@ -183,7 +186,10 @@ public static class ExportBenchmarks
         finally
         {
             await bench.DisposeAsync();
-            work.Delete(recursive: true);
+            if (Environment.GetEnvironmentVariable("AISOCIAL_BENCH_KEEP") != "1")
+            {
+                work.Delete(recursive: true);
+            }
         }
     }
 

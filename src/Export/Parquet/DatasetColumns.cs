@@ -20,9 +20,7 @@ internal sealed class DatasetColumns
         public IReadOnlyList<ColumnSubField> SubFields { get; init; } = [];
     }
 
-    private static readonly IReadOnlyList<Column> All = Build();
-
-    public static IReadOnlyList<string> Names { get; } = [.. All.Select(c => c.Name)];
+    public static IReadOnlyList<string> Names { get; } = [.. Build().Select(c => c.Name)];
 
     private readonly IReadOnlyList<Column> _columns;
 
@@ -45,11 +43,18 @@ internal sealed class DatasetColumns
         [.. _columns.Select(c => new ColumnInfo(c.Name, c.ParquetType, c.CroissantType, c.JsonPath) { Repeated = c.Repeated, SubFields = c.SubFields })];
 
     /// <summary>The columns named (null: all), in file order; refused for a name the writer does not know.</summary>
+    /// <remarks>
+    /// Every call builds its own field objects. Parquet.Net computes a field's definition and repetition levels when a
+    /// schema takes it, by assigning and then incrementing; two schemas made at once from shared fields (two ranges of a
+    /// run starting together) could leave a level at 2 where the footer says 1, and the shard's column unreadable
+    /// ("Payload value bigger than allowed" in DuckDB), while its checksum still matched.
+    /// </remarks>
     public static DatasetColumns Select(IReadOnlyList<string>? names)
     {
+        var all = Build();
         if (names is null)
         {
-            return new DatasetColumns(All);
+            return new DatasetColumns(all);
         }
 
         var unknown = names.Except(Names).ToList();
@@ -58,7 +63,7 @@ internal sealed class DatasetColumns
             throw new ArgumentException($"Unknown columns: {string.Join(", ", unknown)}. Known: {string.Join(", ", Names)}.", nameof(names));
         }
 
-        return new DatasetColumns([.. All.Where(c => names.Contains(c.Name))]);
+        return new DatasetColumns([.. all.Where(c => names.Contains(c.Name))]);
     }
 
     public async Task WriteAsync(ParquetRowGroupWriter group, IReadOnlyList<DatasetRow> rows, CancellationToken cancellationToken)

@@ -63,28 +63,26 @@ internal static class RunDocuments
         return new ShardFile(path, 0, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
-    private static readonly DataField<string> RowKey = new("row_key");
-    private static readonly DataField<string> PostId = new("post_id");
-    private static readonly DataField<string> Shard = new("shard");
-    private static readonly DataField<string> Reason = new("reason");
-    private static readonly DataField<DateTime> RevokedAt = new("revoked_at");
-
     /// <summary>The revocations as Parquet: every row an earlier run published that must now be deleted, in row-key order.</summary>
     public static async Task<byte[]> RevocationsAsync(IReadOnlyList<RevokedRow> rows, CancellationToken cancellationToken)
     {
+        // Fields of their own: Parquet.Net sets a field's levels when a schema takes it, which two runs publishing at once
+        // would race on if they shared the field objects (DatasetColumns explains).
+        DataField<string> rowKey = new("row_key"), postId = new("post_id"), shard = new("shard"), reason = new("reason");
+        DataField<DateTime> revokedAt = new("revoked_at");
         using var buffer = new MemoryStream();
         var options = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Optimal };
-        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(RowKey, PostId, Shard, Reason, RevokedAt), buffer, options,
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(rowKey, postId, shard, reason, revokedAt), buffer, options,
             cancellationToken: cancellationToken))
         {
             if (rows.Count > 0)
             {
                 using var group = writer.CreateRowGroup();
-                await group.WriteAsync(RowKey, rows.Select(r => r.RowKey).ToArray(), null);
-                await group.WriteAsync(PostId, rows.Select(r => r.PostId.ToString()).ToArray(), null);
-                await group.WriteAsync(Shard, rows.Select(r => r.Shard).ToArray(), null);
-                await group.WriteAsync(Reason, rows.Select(r => r.Reason).ToArray(), null);
-                await group.WriteAsync<DateTime>(RevokedAt, rows.Select(r => r.RevokedAt.UtcDateTime).ToArray(), null, null, cancellationToken);
+                await group.WriteAsync(rowKey, rows.Select(r => r.RowKey).ToArray(), null);
+                await group.WriteAsync(postId, rows.Select(r => r.PostId.ToString()).ToArray(), null);
+                await group.WriteAsync(shard, rows.Select(r => r.Shard).ToArray(), null);
+                await group.WriteAsync(reason, rows.Select(r => r.Reason).ToArray(), null);
+                await group.WriteAsync<DateTime>(revokedAt, rows.Select(r => r.RevokedAt.UtcDateTime).ToArray(), null, null, cancellationToken);
                 group.CompleteValidate();
             }
         }

@@ -214,7 +214,14 @@ public sealed class DatasetWriterTests(WriterFixture world) : IClassFixture<Writ
             var earliest = cluster.Min();
             Assert.Contains(earliest.ToString(), rows.Keys);
             Assert.All(cluster.Where(id => id != earliest), id => Assert.DoesNotContain(id.ToString(), rows.Keys));
+            foreach (var copy in cluster.Where(id => id != earliest))
+            {
+                Assert.Equal(earliest, await world.ScalarAsync<Guid>("select kept_post_id from export.run_duplicates where run_id = $1 and post_id = $2",
+                    world.First.RunId, copy));
+            }
         }
+
+        Assert.Equal(4, await world.ScalarAsync<long>("select count(*) from export.run_duplicates where run_id = $1", world.First.RunId));
 
         Assert.Equal(4, world.First.Result.DuplicatesCollapsed);
         Assert.Equal(3, world.First.Result.Clusters);

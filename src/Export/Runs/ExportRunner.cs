@@ -285,7 +285,7 @@ public sealed class ExportRunner
 
             foreach (var (id, output, dataset) in stale)
             {
-                await DropStagedRowsAsync(connection, id, cancellationToken);
+                await DropUnpublishedAsync(connection, id, cancellationToken);
                 await _audit.AppendAsync(connection, Actor.System("export"), "export.fail", "dataset", dataset,
                     new { runId = id, error = "killed midway: its heartbeat stopped; cleaned up by the next start" }, cancellationToken);
             }
@@ -942,7 +942,7 @@ public sealed class ExportRunner
                 }
             }
 
-            await DropStagedRowsAsync(connection, run.Id, CancellationToken.None);
+            await DropUnpublishedAsync(connection, run.Id, CancellationToken.None);
             await _audit.AppendAsync(connection, run.Actor, status == ExportRunStatus.Cancelled ? "export.cancel" : "export.fail", "dataset", run.Dataset.Spec.Name,
                 new { runId = run.Id, error, phase = progress.Phase }, CancellationToken.None);
             await transaction.CommitAsync();
@@ -965,6 +965,15 @@ public sealed class ExportRunner
             },
         };
         await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Staged rows and, for a run that is not published, the clusters it recorded.</summary>
+    private static async Task DropUnpublishedAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken)
+    {
+        await DropStagedRowsAsync(connection, runId, cancellationToken);
+        await using var command = new NpgsqlCommand("delete from export.run_duplicates where run_id = $1", connection);
+        command.Parameters.Add(new() { Value = runId });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Removes from the Blob container whatever a run that did not succeed uploaded (manifest first); a failure is logged, not thrown.</summary>

@@ -73,6 +73,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
 
         var duplicates = clusters.Duplicates();
         var clusterCount = clusters.Clusters();
+        await StagedRows.RecordDuplicatesAsync(dataSource, request.RunId, duplicates, cancellationToken);
         memory.Sample();
 
         // Second pass: stage every row to write, without its image, and cut each split into shards.

@@ -111,6 +111,32 @@ internal sealed class StagedRows : IAsyncDisposable
         await _copy.WriteAsync(JsonSerializer.Serialize(row, Json), NpgsqlDbType.Jsonb, cancellationToken);
     }
 
+    /// <summary>
+    /// Records the run's clusters in <c>export.run_duplicates</c>: each post left out as a copy, with the post whose row
+    /// stands for it. Kept with a published run, deleted with one that is not.
+    /// </summary>
+    public static async Task RecordDuplicatesAsync(NpgsqlDataSource dataSource, Guid runId, IReadOnlyDictionary<Guid, Guid> duplicates,
+        CancellationToken cancellationToken)
+    {
+        if (duplicates.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "copy export.run_duplicates (run_id, post_id, kept_post_id) from stdin (format binary)", cancellationToken);
+        foreach (var (post, kept) in duplicates.OrderBy(d => d.Key))
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(runId, NpgsqlDbType.Uuid, cancellationToken);
+            await copy.WriteAsync(post, NpgsqlDbType.Uuid, cancellationToken);
+            await copy.WriteAsync(kept, NpgsqlDbType.Uuid, cancellationToken);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
+    }
+
     /// <summary>Ends the COPY and gives each staged row its shard's final name, now that each split's shard count is known.</summary>
     public async Task CompleteAsync(IReadOnlyList<PlannedShard> shards, CancellationToken cancellationToken)
     {

@@ -25,7 +25,7 @@ namespace AiSocial.Benchmarks;
 /// Timed from the call to its return; peak RSS is the process's VmHWM, reset just before the run, beside the manifest's.
 /// The reference, in the same run: DuckDB (Node, @duckdb/node-api) loads the rows just exported into a table in a
 /// DuckDB file (untimed) and writes that table to one zstd Parquet file with <c>COPY … (FORMAT parquet, COMPRESSION
-/// zstd, ROW_GROUP_SIZE_BYTES '100MB')</c> (timed; memory_limit 4GB, preserve_insertion_order off, which the byte cap needs):
+/// zstd, ROW_GROUP_SIZE_BYTES '{rowGroupMb}MB')</c>, ours' row-group size (timed; memory_limit 4GB, preserve_insertion_order off, which the byte cap needs):
 /// the same rows and columns, the encoding and compression alone, with nothing to read or decide.
 /// </summary>
 public static class ExportBenchmarks
@@ -49,10 +49,10 @@ public static class ExportBenchmarks
         try { fs.writeFileSync('/proc/self/clear_refs', '5'); } catch { }
         const cpu = process.cpuUsage();
         const start = performance.now();
-        // Row groups of at most 100 MB, as ours: by default DuckDB makes groups of 122,880 rows, all of 100k images in one.
+        // Row groups capped in bytes as ours are: by default DuckDB makes groups of 122,880 rows, all of 100k images in one.
         // A byte cap on row groups needs insertion order off; the rows are the same, in whatever order.
         await connection.run('set preserve_insertion_order = false');
-        await connection.run(`copy t to '${env.AISOCIAL_TARGET}' (format parquet, compression zstd, row_group_size_bytes '100MB')`);
+        await connection.run(`copy t to '${env.AISOCIAL_TARGET}' (format parquet, compression zstd, row_group_size_bytes '${env.AISOCIAL_ROW_GROUP_MB}MB')`);
         const seconds = (performance.now() - start) / 1000;
         const used = process.cpuUsage(cpu);
         const cpuSeconds = (used.user + used.system) / 1e6;
@@ -114,31 +114,17 @@ public static class ExportBenchmarks
                 return 1;
             }
 
-            // What seeding left behind is not the run's: collect it and start the high-water mark afresh.
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            var hwmReset = ResetPeakRss();
-            var phases = new PhaseClock();
-            var load = LoadAverage();
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-            var stopwatch = Stopwatch.StartNew();
-            var exported = await services.GetRequiredService<ExportRunner>().RunAsync(Dataset, Actor.System("bench"), ExportRunKind.Full, null, phases, default);
-            var seconds = stopwatch.Elapsed.TotalSeconds;
-            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-            var vmHwm = PeakRss();
-            var loadAfter = LoadAverage();
-            phases.End();
-            if (exported.Refusal is { } refusal)
+            // The run goes in a process of its own, as `./aisocial export run` does: this one holds what seeding left (the
+            // runtime keeps the memory it grew to, about 1 GB at 10k posts), which is not the exporter's.
+            var measured = await RunInChildAsync(database, mediaRoot, exportRoot);
+            if (measured.Error is { } error)
             {
-                Console.Error.WriteLine($"The run was refused: {refusal.Detail}");
+                Console.Error.WriteLine($"The run did not publish: {error}");
                 return 1;
             }
 
-            if (exported.Value.Manifest is not { } manifest)
-            {
-                Console.Error.WriteLine($"The run ended {exported.Value.Status}, not published: {await RunErrorAsync(services, exported.Value.RunId)}");
-                return 1;
-            }
-
+            var manifest = await ExportManifest.ReadAsync(measured.Output!, default);
+            var (seconds, cpuSeconds, vmHwm) = (measured.Seconds, measured.CpuSeconds, measured.PeakRss);
             var shards = manifest.Files.Where(f => f.Path.StartsWith("data/", StringComparison.Ordinal)).ToList();
             var parquetBytes = shards.Sum(f => f.Bytes);
             if (manifest.RowsIncluded != posts || manifest.DuplicatesCollapsed != 0)
@@ -152,10 +138,11 @@ public static class ExportBenchmarks
             Console.WriteLine();
             Console.WriteLine($"  ours:   ExportRunner.RunAsync, full run of '{Dataset}': {manifest.RowsIncluded:N0} rows in {seconds:N1} s " +
                               $"({cpuSeconds:N1} CPU-s in this process; PostgreSQL's not counted), {shards.Count} shards, {Mib(parquetBytes):N0} MiB of Parquet (zstd); " +
-                              $"load average {load} before, {loadAfter} after; peak RSS {Mib(vmHwm ?? 0):N0} MiB (VmHWM), {Mib(manifest.PeakRssBytes ?? 0):N0} MiB (manifest)");
-            foreach (var (phase, duration) in phases.Durations)
+                              $"load average {measured.LoadBefore} before, {measured.LoadAfter} after; in a process of its own: RSS {Mib(measured.RssAtStart):N0} MiB " +
+                              $"at the start (host built, nothing run), peak RSS {Mib(vmHwm ?? 0):N0} MiB (VmHWM), {Mib(manifest.PeakRssBytes ?? 0):N0} MiB (manifest)");
+            foreach (var phase in measured.Phases)
             {
-                Console.WriteLine($"          phase {phase,-10} {duration.TotalSeconds,8:N1} s");
+                Console.WriteLine($"          phase {phase.Phase,-10} {phase.Seconds,8:N1} s");
             }
 
             // The media are read; free their disk before DuckDB makes two more copies of the rows.
@@ -163,10 +150,10 @@ public static class ExportBenchmarks
             {
                 Directory.Delete(mediaRoot, recursive: true);
             }
-            var reference = await DuckDbAsync(nodeModules, Path.Combine(exported.Value.Output, "data", "*.parquet"), work.FullName);
+            var reference = await DuckDbAsync(nodeModules, Path.Combine(measured.Output!, "data", "*.parquet"), work.FullName, manifest.Spec!.RowGroupMb);
 
             var duck = (Rows: reference.Rows / reference.Seconds, Mib: Mib(reference.Bytes) / reference.Seconds);
-            Console.WriteLine($"  DuckDB: {reference.Version}, {reference.Threads} threads: COPY t TO '…' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE_BYTES '100MB') of the same " +
+            Console.WriteLine($"  DuckDB: {reference.Version}, {reference.Threads} threads: COPY t TO '…' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE_BYTES '{manifest.Spec!.RowGroupMb}MB') of the same " +
                               $"{reference.Rows:N0} rows (loaded from our shards into a DuckDB table first, untimed): {reference.Seconds:N1} s " +
                               $"({reference.CpuSeconds:N1} CPU-s), {Mib(reference.Bytes):N0} MiB; load average {LoadAverage()} after");
             Console.WriteLine();
@@ -176,7 +163,7 @@ public static class ExportBenchmarks
             Row("MiB of Parquet per CPU-second", Mib(parquetBytes) / cpuSeconds, Mib(reference.Bytes) / reference.CpuSeconds, "N1",
                 "(less sensitive to other load)");
             Row("peak RSS, MiB (VmHWM)", Mib(vmHwm ?? 0), reference.PeakRss is { } duckRss ? Mib(duckRss) : double.NaN, "N0",
-                hwmReset ? "≤ 1024 MiB" : "≤ 1024 MiB (VmHWM not reset: includes seeding)");
+                "≤ 1024 MiB");
             Console.WriteLine($"  {"peak RSS, MiB (manifest)",-30} {Mib(manifest.PeakRssBytes ?? 0),12:N0}");
             Console.WriteLine();
             Console.WriteLine($"  aims: rows/s {(ours.Rows >= 0.5 * duck.Rows ? "met" : "MISSED")}, MiB/s {(ours.Mib >= 200 ? "met" : "MISSED")}, " +
@@ -191,6 +178,57 @@ public static class ExportBenchmarks
                 work.Delete(recursive: true);
             }
         }
+    }
+
+    /// <summary>What the child process that ran the export measured, as one JSON line on its standard output.</summary>
+    private sealed record Measured(string? Output, string? Error, double Seconds, double CpuSeconds, long? PeakRss, long RssAtStart, string LoadBefore,
+        string LoadAfter, IReadOnlyList<PhaseTime> Phases);
+
+    private sealed record PhaseTime(string Phase, double Seconds);
+
+    private static readonly JsonSerializerOptions MeasuredJson = new(JsonSerializerDefaults.Web);
+
+    private static async Task<Measured> RunInChildAsync(string database, string mediaRoot, string exportRoot)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!, [typeof(ExportBenchmarks).Assembly.Location, "export-run", database, mediaRoot, exportRoot])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+        return line is not null && line.StartsWith('{')
+            ? JsonSerializer.Deserialize<Measured>(line, MeasuredJson)!
+            : new Measured(null, $"the run's process exited {process.ExitCode}: {output}", 0, 0, null, 0, "", "", []);
+    }
+
+    /// <summary>
+    /// The child: runs the dataset with <see cref="ExportRunner.RunAsync"/> in this fresh process (as <c>./aisocial export
+    /// run</c> would) and prints what it measured as JSON; args: database, media root, export root.
+    /// </summary>
+    public static async Task<int> RunChildAsync(string[] args)
+    {
+        using var host = BuildHost(args[0], args[1], args[2]);
+        var runner = host.Services.GetRequiredService<ExportRunner>();
+        var rssAtStart = Environment.WorkingSet;
+        ResetPeakRss();
+        var phases = new PhaseClock();
+        var load = LoadAverage();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var stopwatch = Stopwatch.StartNew();
+        var exported = await runner.RunAsync(Dataset, Actor.System("bench"), ExportRunKind.Full, null, phases, default);
+        var seconds = stopwatch.Elapsed.TotalSeconds;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var peak = PeakRss();
+        var loadAfter = LoadAverage();
+        phases.End();
+        string? error = exported.Refusal is { } refusal ? $"refused: {refusal.Detail}"
+            : exported.Value.Manifest is null ? $"ended {exported.Value.Status}: {await RunErrorAsync(host.Services, exported.Value.RunId)}"
+            : null;
+        Console.WriteLine(JsonSerializer.Serialize(new Measured(exported.Refusal is null ? exported.Value.Output : null, error, seconds, cpuSeconds, peak,
+            rssAtStart, load, loadAfter, [.. phases.Durations.Select(d => new PhaseTime(d.Phase, d.Duration.TotalSeconds))]), MeasuredJson));
+        return error is null ? 0 : 1;
     }
 
     private static void Row(string what, double ours, double duck, string format, string aim) =>
@@ -245,7 +283,7 @@ public static class ExportBenchmarks
         return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 
-    private static async Task<Reference> DuckDbAsync(string nodeModules, string source, string work)
+    private static async Task<Reference> DuckDbAsync(string nodeModules, string source, string work, int rowGroupMb)
     {
         var start = new ProcessStartInfo("node", ["--input-type=module", "-e", DuckDbScript])
         {
@@ -256,6 +294,7 @@ public static class ExportBenchmarks
         start.Environment["AISOCIAL_DUCKDB_FILE"] = Path.Combine(work, "reference.duckdb");
         start.Environment["AISOCIAL_SOURCE"] = source;
         start.Environment["AISOCIAL_TARGET"] = Path.Combine(work, "reference.parquet");
+        start.Environment["AISOCIAL_ROW_GROUP_MB"] = rowGroupMb.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

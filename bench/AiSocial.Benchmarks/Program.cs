@@ -8,6 +8,8 @@ switch (args.FirstOrDefault())
         return await ScanBenchmarks.RunAsync();
     case "export":
         return await ExportBenchmarks.RunAsync(args[1..]);
+    case "export-run": // the process `export` measures the run in
+        return await ExportBenchmarks.RunChildAsync(args[1..]);
     case "feed" when args.ElementAtOrDefault(1) == "timelines":
         return await TimelineBenchmarks.RunAsync(args[2..]);
     case "feed":

@@ -74,14 +74,15 @@ public sealed class DatasetSpecsTests(PlatformFixture platform) : IClassFixture<
     }
 
     [Fact]
-    public void Row_groups_left_out_default_to_the_shard_size_when_shards_are_smaller_than_100_MB()
+    public void Row_groups_left_out_are_32_MB_or_the_shard_size_when_shards_are_smaller()
     {
-        var small = DatasetSpec.Parse("""{"name": "ok", "description": "fine", "shardSizeMb": 50}""").Value;
+        var small = DatasetSpec.Parse("""{"name": "ok", "description": "fine", "shardSizeMb": 20}""").Value;
         var explicitlyLarger = DatasetSpec.Parse("""{"name": "ok", "description": "fine", "shardSizeMb": 50, "rowGroupMb": 80}""").Value;
 
-        Assert.Equal(50, small.RowGroupMb);
+        Assert.Equal(20, small.RowGroupMb);
         Assert.Null(DatasetSpecs.Validate(small with { Salt = "0123456789abcdef" }));
-        Assert.Equal(100, DatasetSpec.Parse("""{"name": "ok", "description": "fine"}""").Value.RowGroupMb);
+        Assert.Equal(32, DatasetSpec.Parse("""{"name": "ok", "description": "fine"}""").Value.RowGroupMb);
+        Assert.Equal(32, DatasetSpec.Parse("""{"name": "ok", "description": "fine", "shardSizeMb": 50}""").Value.RowGroupMb);
         Assert.Contains("rowGroupMb", DatasetSpecs.Validate(explicitlyLarger with { Salt = "0123456789abcdef" })!.Errors!.Keys);
     }
 

@@ -10,6 +10,24 @@ public sealed class WriterRulesTests
     private static readonly List<Guid> Posts = [.. Enumerable.Range(0, 3000).Select(i => new Guid(i, 7, 7, [1, 2, 3, 4, 5, 6, 7, 8]))];
 
     [Fact]
+    public void Writers_at_once_keep_ten_times_their_row_groups_within_the_budget()
+    {
+        var spec = new DatasetSpec { Name = "n", Description = "d" };
+        var budget = DatasetWriter.WriterMemoryBudget;
+
+        foreach (var rowGroupMb in new[] { 1, 8, 32, 64, 100 })
+        {
+            var writers = DatasetWriter.RangesAtOnce(spec with { RowGroupMb = rowGroupMb });
+            Assert.InRange(writers, 1, Math.Max(1, Environment.ProcessorCount));
+            Assert.True(writers == 1 || writers * DatasetWriter.RssPerRowGroupByte * rowGroupMb * 1024L * 1024 <= budget,
+                $"{writers} writers of {rowGroupMb} MB row groups");
+        }
+
+        Assert.Equal(1, DatasetWriter.RangesAtOnce(spec with { RowGroupMb = 100 }));
+        Assert.Equal(Math.Min(2, Environment.ProcessorCount), DatasetWriter.RangesAtOnce(spec));
+    }
+
+    [Fact]
     public void Splits_follow_the_ratios_and_removing_rows_never_moves_another()
     {
         var keys = new RowKeys("a-salt-of-sixteen-or-more");

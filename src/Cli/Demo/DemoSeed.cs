@@ -44,7 +44,7 @@ public sealed class DemoSeed(
         Columns = null,
         Splits = new DatasetSplits { Train = 0.8, Validation = 0.1, Test = 0.1 },
         ShardSizeMb = 500,
-        RowGroupMb = 100,
+        RowGroupMb = DatasetSpec.DefaultRowGroupMb,
         Schedule = null,
     };
 

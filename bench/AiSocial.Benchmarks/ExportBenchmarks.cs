@@ -22,7 +22,8 @@ namespace AiSocial.Benchmarks;
 /// <c>./aisocial export run</c> calls) exports them into a temporary export root: both passes over the snapshot
 /// (eligibility and near-duplicates, then rows), reading each image from the media store, writing zstd Parquet shards
 /// per split while hashing them, staging the row keys in PostgreSQL, the card, Croissant and manifest, and publishing.
-/// Timed from the call to its return; peak RSS is the process's VmHWM, reset just before the run, beside the manifest's.
+/// The run goes in a child process that seeded nothing (<see cref="RunChildAsync"/>), timed from the call to its return;
+/// peak RSS is that process's VmHWM, beside the manifest's.
 /// The reference, in the same run: DuckDB (Node, @duckdb/node-api) loads the rows just exported into a table in a
 /// DuckDB file (untimed) and writes that table to one zstd Parquet file with <c>COPY … (FORMAT parquet, COMPRESSION
 /// zstd, ROW_GROUP_SIZE_BYTES '{rowGroupMb}MB')</c>, ours' row-group size (timed; memory_limit 4GB, preserve_insertion_order off, which the byte cap needs):
@@ -87,6 +88,7 @@ public static class ExportBenchmarks
             return 2;
         }
 
+        var keep = Environment.GetEnvironmentVariable("AISOCIAL_BENCH_KEEP") == "1"; // the work directory, to look at the files
         var bench = await BenchDatabase.CreateAsync(server, "export_");
         var work = Directory.CreateTempSubdirectory("aisocial-bench-export-");
         var mediaRoot = Path.Combine(work.FullName, "media");
@@ -146,10 +148,11 @@ public static class ExportBenchmarks
             }
 
             // The media are read; free their disk before DuckDB makes two more copies of the rows.
-            if (Environment.GetEnvironmentVariable("AISOCIAL_BENCH_KEEP") != "1")
+            if (!keep)
             {
                 Directory.Delete(mediaRoot, recursive: true);
             }
+
             var reference = await DuckDbAsync(nodeModules, Path.Combine(measured.Output!, "data", "*.parquet"), work.FullName, manifest.Spec!.RowGroupMb);
 
             var duck = (Rows: reference.Rows / reference.Seconds, Mib: Mib(reference.Bytes) / reference.Seconds);
@@ -173,7 +176,7 @@ public static class ExportBenchmarks
         finally
         {
             await bench.DisposeAsync();
-            if (Environment.GetEnvironmentVariable("AISOCIAL_BENCH_KEEP") != "1")
+            if (!keep)
             {
                 work.Delete(recursive: true);
             }
@@ -197,8 +200,9 @@ public static class ExportBenchmarks
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-        return line is not null && line.StartsWith('{')
+        // Its logger may write warnings to the same output, before or after the measurement.
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
+        return line is not null
             ? JsonSerializer.Deserialize<Measured>(line, MeasuredJson)!
             : new Measured(null, $"the run's process exited {process.ExitCode}: {output}", 0, 0, null, 0, "", "", []);
     }

@@ -120,6 +120,20 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
     }
 
     [Fact]
+    public async Task O_opens_the_selected_task()
+    {
+        // The browser test reaches the task page through the Details link; the shortcut is checked here.
+        var (page, posts) = await ThreeTasksAsync();
+        await SelectAsync(page, posts[1]);
+        var task = await platform.ScalarAsync<Guid>("select id from moderation.review_tasks where post_id = $1 and state = 'open'", posts[1].Id);
+
+        await page.Find(".ais-queue").KeyDownAsync(new KeyboardEventArgs { Key = "o" });
+
+        page.WaitForAssertion(() => Assert.EndsWith($"/review/tasks/{task}",
+            _context.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task A_key_decides_nothing_once_the_selected_task_was_decided_elsewhere()
     {
         var (page, posts) = await ThreeTasksAsync();

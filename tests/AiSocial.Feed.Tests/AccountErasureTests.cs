@@ -69,7 +69,7 @@ public sealed class AccountErasureTests(FeedFixture feed) : IClassFixture<FeedFi
 
     private async Task<Guid> PublishedPostAsync(HttpClient author, byte[]? image, params (string Name, string Value)[] fields)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/posts") { Content = Form(image ?? TestImages.Png(seed: Random.Shared.Next()), fields) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/posts") { Content = Form(image ?? TestImages.Unique(), fields) };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
         var id = (await JsonAsync(await author.SendAsync(request), HttpStatusCode.Accepted)).GetProperty("id").GetGuid();
         await using var connection = await feed.DataSource.OpenConnectionAsync();
@@ -107,8 +107,8 @@ public sealed class AccountErasureTests(FeedFixture feed) : IClassFixture<FeedFi
         var bobClient = ClientFrom(IPAddress.Loopback, bob.Client.DefaultRequestHeaders.Authorization!.Parameter);
 
         // Her posts: one with an image only she uses (edited once), one whose image Bob posted too; a generation.
-        var unique = TestImages.Png(seed: Random.Shared.Next());
-        var shared = TestImages.Png(seed: Random.Shared.Next());
+        var unique = TestImages.Unique();
+        var shared = TestImages.Unique();
         var original = await PublishedPostAsync(alice, unique, ("prompt", $"prompt {marker}"), ("negativePrompt", $"negative {marker}"),
             ("caption", $"caption {marker} #t{marker}"), ("altText", $"alt {marker}"), ("tags", $"g{marker}"));
         await JsonAsync(await alice.PatchAsJsonAsync($"/api/v1/posts/{original}", new { caption = $"edited {marker}" }), HttpStatusCode.OK);

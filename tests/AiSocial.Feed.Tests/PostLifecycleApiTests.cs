@@ -43,7 +43,7 @@ public sealed class PostLifecycleApiTests(FeedFixture feed) : IClassFixture<Feed
     private async Task<Guid> PostAsync(Person author, byte[]? image = null, params (string Name, string Value)[] fields)
     {
         var all = fields.Any(f => f.Name == "prompt") ? fields : [("prompt", "a test prompt"), .. fields];
-        var response = await SendPostAsync(author, Guid.NewGuid().ToString(), Form(image ?? TestImages.Png(seed: Random.Shared.Next()), all));
+        var response = await SendPostAsync(author, Guid.NewGuid().ToString(), Form(image ?? TestImages.Unique(), all));
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
@@ -70,7 +70,7 @@ public sealed class PostLifecycleApiTests(FeedFixture feed) : IClassFixture<Feed
     /// <summary>A generation as the generator records one: its image stored by hash, the row naming its maker.</summary>
     private async Task<(Guid Id, string Sha256)> GenerationAsync(Person maker, string prompt = "a lighthouse in fog, oil painting")
     {
-        var image = TestImages.Png(80, 60, seed: Random.Shared.Next());
+        var image = TestImages.Unique(80, 60);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(image));
         var path = feed.Get<MediaStore>().PathFor(sha256);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

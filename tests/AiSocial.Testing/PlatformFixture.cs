@@ -68,7 +68,7 @@ public abstract class DatabaseFixture : IAsyncLifetime
 
     public async Task<Post> SubmitPostAsync(Guid authorId, byte[]? image = null, string prompt = "a test prompt", string? key = null)
     {
-        await using var content = new MemoryStream(image ?? TestImages.Png(seed: Random.Shared.Next()));
+        await using var content = new MemoryStream(image ?? TestImages.Unique());
         var submitted = await Get<PostSubmissions>().SubmitAsync(authorId, key ?? Guid.NewGuid().ToString(), new PostDraft(prompt, null), content,
             CancellationToken.None);
         return submitted.Value.Post;

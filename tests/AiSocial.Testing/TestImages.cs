@@ -12,6 +12,35 @@ public static class TestImages
 
     public static byte[] Webp(int width = 64, int height = 48, int seed = 1) => Encode(width, height, seed, SKEncodedImageFormat.Webp);
 
+    /// <summary>
+    /// A PNG no safety model objects to, different on every call: a landscape of sky over grass with a row of small
+    /// dots along the horizon spelling a random number. For tests that need a post the shipped policy publishes;
+    /// random shapes (<see cref="Png"/>) look like something to the NSFW model about once in a hundred images.
+    /// </summary>
+    public static byte[] Unique(int width = 64, int height = 48)
+    {
+        var code = Random.Shared.Next();
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            var horizon = height * 2 / 3;
+            using var paint = new SKPaint();
+            paint.Color = new SKColor(120, 180, 235);
+            canvas.DrawRect(0, 0, width, horizon, paint);
+            paint.Color = new SKColor(70, 150, 60);
+            canvas.DrawRect(0, horizon, width, height - horizon, paint);
+            for (var bit = 0; bit < 31; bit++)
+            {
+                paint.Color = (code >> bit & 1) == 1 ? new SKColor(250, 250, 250) : new SKColor(40, 90, 40);
+                canvas.DrawRect(bit * 2 % width, horizon + 1 + bit * 2 / width * 2, 1, 1, paint);
+            }
+        }
+
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SKEncodedImageFormat.Png, 90);
+        return data.ToArray();
+    }
+
     public static byte[] Text => "This is a text file, not an image.\n"u8.ToArray();
 
     /// <summary>A PNG with one line of dark text on a light background, in a DejaVu font (what OCR must read).</summary>

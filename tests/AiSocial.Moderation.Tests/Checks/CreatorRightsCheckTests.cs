@@ -33,7 +33,7 @@ public sealed class CreatorRightsCheckTests(PlatformFixture platform) : IClassFi
     private async Task<(Post Post, Signal Name, Signal Style, Signal Work)> PostAndScanAsync(byte[]? image = null, string prompt = "a harbour at dawn",
         string? caption = null, Guid? authorId = null)
     {
-        await using var content = new MemoryStream(image ?? TestImages.Png(seed: Random.Shared.Next()));
+        await using var content = new MemoryStream(image ?? TestImages.Unique());
         var post = (await platform.Get<PostSubmissions>().SubmitAsync(authorId ?? (await platform.CreateAccountAsync()).Id, Guid.NewGuid().ToString(),
             new PostDraft(prompt, caption), content, default)).Value.Post;
         await platform.Get<PostScanner>().ScanUntilIdleAsync(default);

@@ -40,7 +40,7 @@ public sealed class ContentSafetyPlatform : PlatformFixture
     public async Task<Post> SubmitAsync(string prompt, string? caption = null, string? altText = null, byte[]? image = null)
     {
         var author = await CreateAccountAsync();
-        await using var content = new MemoryStream(image ?? TestImages.Png(160, 120, seed: Random.Shared.Next()));
+        await using var content = new MemoryStream(image ?? TestImages.Unique(160, 120));
         var submitted = await Get<PostSubmissions>().SubmitAsync(author.Id, Guid.NewGuid().ToString(), new PostDraft(prompt, caption) { AltText = altText },
             content, CancellationToken.None);
         return submitted.Value.Post;

@@ -180,6 +180,47 @@ public sealed class DatasetsApiTests(DatasetsConsole console) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task A_runs_duplicate_clusters_list_the_kept_row_and_its_left_out_copies_in_pages()
+    {
+        var dataset = await console.ScalarAsync<Guid>("select id from export.datasets where name = $1", console.Dataset);
+        // PostgreSQL orders uuids by their bytes, as their text sorts.
+        Guid[] kept = [.. Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).OrderBy(g => g.ToString(), StringComparer.Ordinal)];
+        Guid[] copies = [.. Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).OrderBy(g => g.ToString(), StringComparer.Ordinal)];
+        await console.ExecuteAsync(
+            """
+            insert into export.run_duplicates (run_id, post_id, kept_post_id)
+            values ($1, $2, $5), ($1, $3, $5), ($1, $4, $6), ($1, $7, $8)
+            """, console.Run.RunId, copies[0], copies[1], copies[2], kept[0], kept[1], copies[3], kept[2]);
+        await console.ExecuteAsync(
+            """
+            insert into export.published_rows (dataset_id, row_key, post_id, run_id, split, shard, published_at)
+            values ($1, 'kept-row-0', $2, $3, 'validation', 'data/validation-00000-of-00001.parquet', now())
+            """, dataset, kept[0], console.Run.RunId);
+        var engineer = await console.ClientAsync(Roles.MlEngineer);
+        var url = $"{Base}/runs/{console.Run.RunId}/duplicates";
+
+        var first = await engineer.GetFromJsonAsync<JsonElement>($"{url}?limit=2");
+        var rest = await engineer.GetFromJsonAsync<JsonElement>($"{url}?limit=2&cursor={first.GetProperty("next").GetString()}");
+
+        Assert.Equal((3L, 4L), (first.GetProperty("clusters").GetInt64(), first.GetProperty("duplicates").GetInt64()));
+        var clusters = first.GetProperty("items").EnumerateArray().Concat(rest.GetProperty("items").EnumerateArray()).ToList();
+        Assert.Equal(kept, clusters.Select(c => c.GetProperty("keptPostId").GetGuid()));
+        Assert.Equal([copies[0], copies[1]], clusters[0].GetProperty("duplicatePostIds").EnumerateArray().Select(c => c.GetGuid()));
+        Assert.Equal(("kept-row-0", "validation"), (clusters[0].GetProperty("rowKey").GetString(), clusters[0].GetProperty("split").GetString()));
+        Assert.Equal([copies[3]], clusters[2].GetProperty("duplicatePostIds").EnumerateArray().Select(c => c.GetGuid()));
+        Assert.False(rest.TryGetProperty("next", out _));
+        Assert.Equal(0, (await engineer.GetFromJsonAsync<JsonElement>($"{Base}/runs/{console.Run.RunId}/duplicates?cursor={kept[2]:N}"))
+            .GetProperty("items").GetArrayLength());
+        await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{url}?cursor=nope"), HttpStatusCode.BadRequest, "invalid-cursor");
+        await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{url}?limit=0"), HttpStatusCode.BadRequest, "validation-failed");
+        await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{Base}/runs/{Guid.NewGuid()}/duplicates"), HttpStatusCode.NotFound,
+            "export-run-not-found");
+        await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"/api/v1/datasets/no-such-set/runs/{console.Run.RunId}/duplicates"),
+            HttpStatusCode.NotFound, "dataset-not-found");
+        await ConsolePagesTests.AssertProblemAsync(await (await console.ClientAsync(Roles.Moderator)).GetAsync(url), HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    [Fact]
     public async Task A_spec_is_created_validated_edited_as_a_new_version_and_audited_and_a_run_started_from_the_api()
     {
         var engineer = await console.ClientAsync(Roles.MlEngineer);

@@ -132,6 +132,33 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
         Assert.Equal($"/api/v1/datasets/{name}/runs/{run.RunId}/files/manifest.json", page.Find("[data-testid=download-manifest]").GetAttribute("href"));
         Assert.Equal(run.Manifest!.Excluded.Count == 0, page.FindAll("[data-testid=no-exclusions]").Count == 1);
         Assert.Contains("No published row has been revoked", page.Find("[data-testid=no-revocations]").TextContent);
+        Assert.Contains("No post was left out as a copy", page.Find("[data-testid=no-duplicates]").TextContent);
+    }
+
+    [Fact]
+    public async Task A_runs_duplicate_clusters_are_shown_with_their_totals_and_the_first_fifty()
+    {
+        var name = await DatasetAsync();
+        var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-page-").FullName, "run");
+        var run = (await platform.Get<ExportRunner>().RunAsync(name, Actor.System("test"), ExportRunKind.Full, output, null, default)).Value;
+        // 51 clusters: the first has two copies left out, the others one.
+        await platform.ExecuteAsync(
+            """
+            insert into export.run_duplicates (run_id, post_id, kept_post_id)
+            select $1, gen_random_uuid(), ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid from generate_series(1, 51) i
+            union all select $1, gen_random_uuid(), '00000000-0000-0000-0000-000000000001'
+            """, run.RunId);
+        var page = await RenderAsync();
+
+        await OpenAsync(page, name);
+        page.WaitForAssertion(() => Assert.Equal("succeeded", page.Find("[data-testid=run-status]").TextContent.Trim()));
+        await page.InvokeAsync(() => page.Find("[data-testid=show-manifest]").Click());
+
+        page.WaitForAssertion(() => Assert.Contains("52 posts in 51 clusters", page.Find("[data-testid=manifest-viewer]").TextContent));
+        var rows = page.FindAll("[data-testid=duplicates] tbody tr");
+        Assert.Equal(50, rows.Count);
+        Assert.Equal(2, rows[0].QuerySelectorAll("td:last-child div").Length);
+        Assert.Contains($"/api/v1/datasets/{name}/runs/{run.RunId}/duplicates", page.Find("[data-testid=manifest-viewer]").TextContent);
     }
 
     [Fact]

@@ -29,6 +29,8 @@ public sealed record DatasetSpecResponse(string Name, int SpecVersion, JsonObjec
 
 public sealed record RunStartedResponse(Guid RunId);
 
+public sealed record DuplicatesResponse(IReadOnlyList<DuplicateCluster> Items, long Clusters, long Duplicates, string? Next);
+
 public sealed record RevocationsResponse(IReadOnlyList<Revocation> Items, string? Next);
 
 /// <summary>
@@ -52,6 +54,7 @@ public static class DatasetEndpoints
         group.MapGet("/{name}/runs/{runId:guid}", Run);
         group.MapPost("/{name}/runs/{runId:guid}/cancel", Cancel);
         group.MapGet("/{name}/runs/{runId:guid}/files/{**path}", File);
+        group.MapGet("/{name}/runs/{runId:guid}/duplicates", Duplicates);
         group.MapGet("/{name}/revocations", Revocations);
         return group;
     }
@@ -165,6 +168,24 @@ public static class DatasetEndpoints
         var file = opened.Value;
         return TypedResults.Stream(file.Content, ContentType(file.RelativePath), fileDownloadName: null, lastModified: file.PublishedAt,
             entityTag: new EntityTagHeaderValue($"\"{file.Sha256}\""), enableRangeProcessing: true);
+    }
+
+    /// <summary>The near and exact duplicate clusters a run collapsed to one row each, a page at a time.</summary>
+    private static async Task<Results<Ok<DuplicatesResponse>, BadRequestProblem, NotFoundProblem>> Duplicates(string name, Guid runId, ExportRuns runs,
+        CancellationToken cancellationToken, string? cursor = null, int limit = 100)
+    {
+        if (limit is < 1 or > ExportRuns.MaxDuplicateClustersPerPage)
+        {
+            return new BadRequestProblem(Refusal.Invalid("limit", $"limit is from 1 to {ExportRuns.MaxDuplicateClustersPerPage}."));
+        }
+
+        var page = await runs.DuplicatesAsync(name, runId, cursor, limit, cancellationToken);
+        return page.Refusal switch
+        {
+            null => TypedResults.Ok(new DuplicatesResponse(page.Value.Items, page.Value.Clusters, page.Value.Duplicates, page.Value.Next)),
+            { Problem.Status: StatusCodes.Status404NotFound } refusal => new NotFoundProblem(refusal),
+            var refusal => new BadRequestProblem(refusal),
+        };
     }
 
     /// <summary>Rows the dataset revoked after <paramref name="since"/> (RFC 3339; all when absent), oldest first, a page at a time.</summary>

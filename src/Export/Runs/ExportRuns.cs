@@ -40,10 +40,21 @@ public sealed record Revocation(string RowKey, Guid PostId, string Split, string
 /// <summary>A page of revocations, oldest first; <see cref="Next"/> continues after it (null on the last page).</summary>
 public sealed record RevocationPage(IReadOnlyList<Revocation> Items, string? Next);
 
+/// <summary>
+/// One cluster a run collapsed: the post whose row stands for it (its row key and split, from the run that published
+/// it, which may be an earlier one) and the posts left out as its exact or near copies.
+/// </summary>
+public sealed record DuplicateCluster(Guid KeptPostId, string? RowKey, string? Split, IReadOnlyList<Guid> DuplicatePostIds);
+
+/// <summary>A page of a run's clusters, by kept post id; <see cref="Next"/> continues after it (null on the last page).</summary>
+public sealed record DuplicateClusterPage(IReadOnlyList<DuplicateCluster> Items, long Clusters, long Duplicates, string? Next);
+
 /// <summary>The history of export runs, and what ML engineers read of them: progress, manifests, files, revocations.</summary>
 public sealed class ExportRuns(NpgsqlDataSource dataSource)
 {
     public const int MaxRevocationsPerPage = 10_000;
+
+    public const int MaxDuplicateClustersPerPage = 1000;
 
     public async Task<IReadOnlyList<ExportRunSummary>> RecentAsync(string? dataset, int limit, CancellationToken cancellationToken)
     {
@@ -212,6 +223,67 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
         await DatasetExistsAsync(dataset, cancellationToken)
             ? new Refusal(ExportProblems.RunNotFound, $"Dataset '{dataset}' has no run {runId}.")
             : DatasetNotFound(dataset);
+
+    /// <summary>
+    /// The clusters <paramref name="runId"/> collapsed, a page at a time in kept-post order, with the run's totals.
+    /// A run that did not publish recorded none.
+    /// </summary>
+    public async Task<Outcome<DuplicateClusterPage>> DuplicatesAsync(string dataset, Guid runId, string? cursor, int limit,
+        CancellationToken cancellationToken)
+    {
+        var after = Guid.Empty;
+        if (cursor is not null && !Guid.TryParseExact(cursor, "N", out after))
+        {
+            return new Refusal(IngestProblems.InvalidCursor, "Pass the `next` of the previous page unchanged.");
+        }
+
+        if (await FindRunAsync(dataset, runId, cancellationToken) is null)
+        {
+            return await DatasetExistsAsync(dataset, cancellationToken)
+                ? new Refusal(ExportProblems.RunNotFound, $"Dataset '{dataset}' has no run {runId}.")
+                : DatasetNotFound(dataset);
+        }
+
+        limit = Math.Clamp(limit, 1, MaxDuplicateClustersPerPage);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            select c.kept_post_id, p.row_key, p.split, c.post_ids
+            from (select kept_post_id, array_agg(post_id order by post_id) post_ids
+                  from export.run_duplicates where run_id = $1 and kept_post_id > $2
+                  group by kept_post_id order by kept_post_id limit $3) c
+            left join lateral (
+                select pr.row_key, pr.split from export.published_rows pr join export.runs r on r.dataset_id = pr.dataset_id
+                where r.id = $1 and pr.post_id = c.kept_post_id order by pr.published_at desc limit 1) p on true
+            order by c.kept_post_id
+            """)
+        {
+            Parameters = { new() { Value = runId }, new() { Value = after }, new() { Value = limit + 1 } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select count(distinct kept_post_id), count(*) from export.run_duplicates where run_id = $1")
+        {
+            Parameters = { new() { Value = runId } },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var items = new List<DuplicateCluster>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new DuplicateCluster(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetFieldValue<Guid[]>(3)));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var (clusters, duplicates) = (reader.GetInt64(0), reader.GetInt64(1));
+        string? next = null;
+        if (items.Count > limit)
+        {
+            items.RemoveAt(limit);
+            next = items[^1].KeptPostId.ToString("N");
+        }
+
+        return new DuplicateClusterPage(items, clusters, duplicates, next);
+    }
 
     public static Refusal DatasetNotFound(string dataset) => new(ExportProblems.DatasetNotFound, $"There is no dataset named '{dataset}'.");
 

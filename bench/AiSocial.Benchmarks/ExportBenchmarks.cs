@@ -67,15 +67,21 @@ public static class ExportBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         var posts = 100_000;
+        var rowGroupMb = DatasetSpec.DefaultRowGroupMb;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--posts" && i + 1 < args.Length && int.TryParse(args[++i], out var n) && n > 0)
             {
                 posts = n;
             }
+            else if (args[i] == "--row-group-mb" && i + 1 < args.Length && int.TryParse(args[++i], out var mb) && mb is >= 1 and <= 100)
+            {
+                rowGroupMb = mb;
+            }
             else
             {
-                Console.Error.WriteLine("usage: aisocial bench export [--posts N]  (N eligible posts, default 100000)");
+                Console.Error.WriteLine(
+                    $"usage: aisocial bench export [--posts N] [--row-group-mb M]  (N eligible posts, default 100000; the spec's row groups, 1-100 MB, default {DatasetSpec.DefaultRowGroupMb})");
                 return 2;
             }
         }
@@ -109,7 +115,7 @@ public static class ExportBenchmarks
                               $"rows and ledger in {seeded.Rows.TotalSeconds:N1} s");
 
             var created = await services.GetRequiredService<DatasetSpecs>().CreateAsync(Actor.System("bench"),
-                new DatasetSpec { Name = Dataset, Description = "export benchmark", Purpose = ConsentPurposes.AiTraining }, default);
+                new DatasetSpec { Name = Dataset, Description = "export benchmark", Purpose = ConsentPurposes.AiTraining, RowGroupMb = rowGroupMb }, default);
             if (created.Refusal is { } refused)
             {
                 Console.Error.WriteLine($"The dataset spec was refused: {refused.Detail}");

@@ -158,6 +158,12 @@ public sealed class DatasetWriterTests(WriterFixture world) : IClassFixture<Writ
 
         Assert.Equal(world.Full.Result.RowsWritten, world.Full.Result.Files.Sum(f => f.Rows));
         Assert.Equal(DatasetColumns.Names, world.Full.Result.Columns.Select(c => c.Name));
+        // Encoded images are stored as they are; every other column chunk is zstd.
+        var codecs = await DuckDb.QueryAsync(
+            $"select distinct path_in_schema as path, compression from parquet_metadata({WriterWorld.Shards(world.Full)}) order by path");
+        Assert.Equal("UNCOMPRESSED", Assert.Single(codecs, c => c.GetProperty("path").GetString() == "image, bytes").GetProperty("compression").GetString());
+        Assert.All(codecs.Where(c => c.GetProperty("path").GetString() != "image, bytes"),
+            c => Assert.Equal("ZSTD", c.GetProperty("compression").GetString()));
         Assert.Equal("bytes", Assert.Single(world.Full.Result.Columns, c => c.Name == "image").JsonPath);
     }
 

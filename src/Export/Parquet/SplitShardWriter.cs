@@ -31,6 +31,7 @@ internal sealed class SplitShardWriter(string stagingDirectory, string split, Da
     private FileStream? _file;
     private HashingStream? _hashing;
     private ParquetWriter? _writer;
+    private ParquetOptions? _options;
     private long _shardRows;
 
     /// <summary>The name rows of shard <paramref name="index"/> carry until <see cref="CompleteAsync"/> names it.</summary>
@@ -88,7 +89,7 @@ internal sealed class SplitShardWriter(string stagingDirectory, string split, Da
 
         using (var group = _writer!.CreateRowGroup())
         {
-            await columns.WriteAsync(group, _buffer, cancellationToken);
+            await columns.WriteAsync(group, _options!, _buffer, cancellationToken);
         }
 
         if (RowGroupWritten is { } written)
@@ -111,8 +112,8 @@ internal sealed class SplitShardWriter(string stagingDirectory, string split, Da
         _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
         _hashing = new HashingStream(_file);
         // Parquet.Net 6.0–6.1 maps the default level to Zstd level 19 (~3 MiB/s); Optimal is about 100 times faster.
-        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Optimal };
-        _writer = await ParquetWriter.CreateAsync(columns.Schema, _hashing, options, cancellationToken: cancellationToken);
+        _options = new ParquetOptions { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = System.IO.Compression.CompressionLevel.Optimal };
+        _writer = await ParquetWriter.CreateAsync(columns.Schema, _hashing, _options, cancellationToken: cancellationToken);
         _writer.CustomMetadata = new Dictionary<string, string> { ["huggingface"] = columns.HuggingFace };
         _shards.Add((path, 0, 0, ""));
         _shardRows = 0;

@@ -20,8 +20,8 @@ namespace AiSocial.Benchmarks;
 /// One dataset export at scale: a throwaway database on the server in AISOCIAL_BENCH_DB is seeded with N posts that are
 /// all eligible (<see cref="ExportSeeder"/>), and the real runner (<see cref="ExportRunner.RunAsync"/>, what
 /// <c>./aisocial export run</c> calls) exports them into a temporary export root: both passes over the snapshot
-/// (eligibility and near-duplicates, then rows), reading each image from the media store, writing zstd Parquet shards
-/// per split while hashing them, staging the row keys in PostgreSQL, the card, Croissant and manifest, and publishing.
+/// (eligibility and near-duplicates, then rows), reading each image from the media store, writing Parquet shards (zstd,
+/// the image bytes stored) per split while hashing them, staging the row keys in PostgreSQL, the card, Croissant and manifest, and publishing.
 /// The run goes in a child process that seeded nothing (<see cref="RunChildAsync"/>), timed from the call to its return;
 /// peak RSS is that process's VmHWM, beside the manifest's.
 /// The reference, in the same run: DuckDB (Node, @duckdb/node-api) loads the rows just exported into a table in a
@@ -145,7 +145,7 @@ public static class ExportBenchmarks
             var ours = (Rows: manifest.RowsIncluded / seconds, Mib: Mib(parquetBytes) / seconds);
             Console.WriteLine();
             Console.WriteLine($"  ours:   ExportRunner.RunAsync, full run of '{Dataset}': {manifest.RowsIncluded:N0} rows in {seconds:N1} s " +
-                              $"({cpuSeconds:N1} CPU-s in this process; PostgreSQL's not counted), {shards.Count} shards, {Mib(parquetBytes):N0} MiB of Parquet (zstd); " +
+                              $"({cpuSeconds:N1} CPU-s in this process; PostgreSQL's not counted), {shards.Count} shards, {Mib(parquetBytes):N0} MiB of Parquet (zstd, the image bytes stored); " +
                               $"load average {measured.LoadBefore} before, {measured.LoadAfter} after; in a process of its own: RSS {Mib(measured.RssAtStart):N0} MiB " +
                               $"at the start (host built, nothing run), peak RSS {Mib(vmHwm ?? 0):N0} MiB (VmHWM), {Mib(manifest.PeakRssBytes ?? 0):N0} MiB (manifest)");
             foreach (var phase in measured.Phases)

@@ -34,6 +34,7 @@ public static class Extensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{BlobStorageOptions.Section}:{nameof(BlobStorageOptions.ConnectionString)}"]))
         {
             services.AddOptions<BlobStorageOptions>().BindConfiguration(BlobStorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<IValidateOptions<BlobStorageOptions>, BlobStorageOptionsValidation>();
             services.TryAddSingleton(services => new BlobRunStore(services.GetRequiredService<IOptions<BlobStorageOptions>>().Value));
         }
 

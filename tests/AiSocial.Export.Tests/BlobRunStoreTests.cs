@@ -314,14 +314,17 @@ public sealed class BlobRunStoreTests(BlobFixture fixture) : IClassFixture<BlobF
     }
 
     [Fact]
-    public void A_container_name_Azure_would_refuse_stops_the_host_at_start_naming_the_setting_and_no_connection_string_means_no_store()
+    public void A_container_name_Azure_would_refuse_or_an_unreadable_connection_string_stops_the_host_at_start_naming_the_setting_and_none_means_no_store()
     {
         using var misnamed = PlatformFixture.BuildHost(fixture.SettingsWith(settings => settings["Export:Blob:Container"] = "Runs_2026"));
         using var directoriesOnly = PlatformFixture.BuildHost(fixture.SettingsWith(settings => settings["Export:Blob:ConnectionString"] = ""));
+        using var garbled = PlatformFixture.BuildHost(fixture.SettingsWith(settings => settings["Export:Blob:ConnectionString"] = "AccountName=devstoreaccount1;garbage"));
 
         var refused = Assert.Throws<OptionsValidationException>(() => misnamed.Services.GetRequiredService<IStartupValidator>().Validate());
+        var unreadable = Assert.Throws<OptionsValidationException>(() => garbled.Services.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains("Export:Blob:Container", refused.Message);
+        Assert.Contains("Export:Blob:ConnectionString is not an Azure Storage connection string", unreadable.Message);
         Assert.Null(directoriesOnly.Services.GetService<BlobRunStore>());
         directoriesOnly.Services.GetRequiredService<IStartupValidator>().Validate();
     }

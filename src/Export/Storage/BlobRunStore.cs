@@ -7,6 +7,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Microsoft.Extensions.Options;
 
 namespace AiSocial.Export.Storage;
 
@@ -29,6 +30,28 @@ internal sealed record BlobStorageOptions
     /// <summary>Files are uploaded in blocks of this size (Azure allows up to 4,000 MiB per block and 50,000 blocks per blob).</summary>
     [Range(1024, 1 << 30)]
     public int BlockBytes { get; init; } = 8 * 1024 * 1024;
+}
+
+/// <summary>
+/// Refuses, at start, a connection string the Azure SDK cannot read, naming the setting: without this the host started
+/// and the first run or download failed with the SDK's own words (when it first built the client).
+/// </summary>
+internal sealed class BlobStorageOptionsValidation : IValidateOptions<BlobStorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BlobStorageOptions options)
+    {
+        try
+        {
+            _ = new BlobServiceClient(options.ConnectionString);
+            return ValidateOptionsResult.Success;
+        }
+        catch (Exception invalid) when (invalid is FormatException or ArgumentException or InvalidOperationException)
+        {
+            return ValidateOptionsResult.Fail(
+                $"Export:Blob:ConnectionString is not an Azure Storage connection string ({invalid.Message}); it takes the form " +
+                "DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=core.windows.net, or leave it empty to keep runs in directories only.");
+        }
+    }
 }
 
 /// <summary>How far an upload has got: bytes sent so far, and the file just committed (null while a file's blocks go up).</summary>

@@ -259,10 +259,10 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
     public const long WriterMemoryBudget = 768L * 1024 * 1024;
 
     /// <summary>
-    /// Measured with <c>./aisocial bench export</c> in a fresh process: a writer's share of the peak RSS is 8–10 times its
-    /// row group, because Parquet.Net 6.1 holds a binary column chunk four times while compressing it (its encoded
-    /// stream, that stream's contiguous copy, ZstdSharp's output and the pooled copy it returns) beside the rows'
-    /// images, and the collector keeps some of each group's garbage while the next is built.
+    /// Measured with <c>./aisocial bench export</c> in a fresh process (10,000 posts): a writer's share of the peak RSS is
+    /// 7–9 times its row group (two writers of 32 MB: 518 MiB; one of 100 MB: 974 MiB). Parquet.Net 6.1 holds the image
+    /// chunk twice while writing it uncompressed (its encoded stream and the pooled copy it returns; zstd added two
+    /// more) beside the rows' images, and the collector keeps some of each group's garbage while the next is built.
     /// </summary>
     public const int RssPerRowGroupByte = 10;
 

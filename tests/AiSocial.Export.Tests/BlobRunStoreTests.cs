@@ -139,6 +139,32 @@ public sealed class BlobRunStoreTests(BlobFixture fixture) : IClassFixture<BlobF
     }
 
     [Fact]
+    public async Task A_files_blocks_go_up_several_at_once_and_one_that_fails_fails_the_upload_before_its_file_is_committed()
+    {
+        var shard = fixture.LargestShard;
+        var shardBlob = BlobRunStore.Prefix(fixture.Dataset, fixture.Run.RunId) + shard.Path;
+        var watching = new BlockTraffic();
+        var failing = new BlockTraffic { FailBlockOf = shardBlob };
+        BlobContainerClient Container(BlockTraffic traffic)
+        {
+            var options = new BlobClientOptions();
+            options.AddPolicy(traffic, HttpPipelinePosition.PerCall);
+            return new BlobServiceClient(fixture.Azurite!.ConnectionString, options).GetBlobContainerClient($"t{Guid.NewGuid():N}");
+        }
+
+        var (fine, broken) = (Container(watching), Container(failing));
+        await new BlobRunStore(fine, BlockBytes).PublishAsync(fixture.Output, fixture.Dataset, fixture.Run.RunId, null, default);
+        var refused = await Assert.ThrowsAsync<RequestFailedException>(() =>
+            new BlobRunStore(broken, BlockBytes).PublishAsync(fixture.Output, fixture.Dataset, fixture.Run.RunId, null, default));
+
+        Assert.InRange(watching.MostInFlight, 2, BlobRunStore.BlocksAtOnce);
+        Assert.Contains("(simulated)", refused.Message);
+        Assert.False((await broken.GetBlobClient(shardBlob).ExistsAsync()).Value, "the shard whose block failed was not committed");
+        Assert.False((await broken.GetBlobClient(BlobRunStore.Prefix(fixture.Dataset, fixture.Run.RunId) + ExportManifest.FileName).ExistsAsync()).Value);
+        Assert.Equal(shard.Sha256, (await fine.GetBlobClient(shardBlob).GetPropertiesAsync()).Value.Metadata[BlobRunStore.Sha256Metadata]);
+    }
+
+    [Fact]
     public async Task The_manifest_is_committed_last_so_an_interrupted_upload_publishes_nothing_and_is_cleaned_before_the_next()
     {
         var container = fixture.NewContainer();
@@ -390,6 +416,55 @@ public sealed class BlobRunStoreTests(BlobFixture fixture) : IClassFixture<BlobF
         }
 
         return names;
+    }
+
+    /// <summary>
+    /// Watches block uploads (<c>comp=block</c>): how many were in flight at once (each is held a moment, as a remote
+    /// store's round trip would), and, with <see cref="FailBlockOf"/>, fails that blob's third block.
+    /// </summary>
+    private sealed class BlockTraffic : HttpPipelinePolicy
+    {
+        private int _inFlight;
+        private int _mostInFlight;
+        private int _blocksOfFailing;
+
+        public string? FailBlockOf { get; init; }
+
+        public int MostInFlight => Volatile.Read(ref _mostInFlight);
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            var uri = message.Request.Uri.ToUri();
+            if (message.Request.Method != RequestMethod.Put || !uri.Query.Contains("comp=block&", StringComparison.Ordinal))
+            {
+                await ProcessNextAsync(message, pipeline);
+                return;
+            }
+
+            if (FailBlockOf is { } failing && uri.AbsolutePath.EndsWith("/" + failing, StringComparison.Ordinal) && Interlocked.Increment(ref _blocksOfFailing) == 3)
+            {
+                throw new RequestFailedException(500, "The server could not store the block (simulated).", "InternalError", null);
+            }
+
+            var now = Interlocked.Increment(ref _inFlight);
+            int most;
+            while (now > (most = Volatile.Read(ref _mostInFlight)) && Interlocked.CompareExchange(ref _mostInFlight, now, most) != most)
+            {
+            }
+
+            try
+            {
+                await Task.Delay(5);
+                await ProcessNextAsync(message, pipeline);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
     }
 
     /// <summary>Storage that takes every file of a run and then fails the manifest's commit: the worst moment for an upload to fail.</summary>

@@ -95,9 +95,9 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
         var sent = 0L;
         foreach (var file in files)
         {
-            await UploadAsync(Path.Combine(runDirectory, file), prefix + file, bytes => progress?.Report(new BlobUploadProgress(sent += bytes, null)),
-                cancellationToken);
-            progress?.Report(new BlobUploadProgress(sent, file));
+            await UploadAsync(Path.Combine(runDirectory, file), prefix + file,
+                bytes => progress?.Report(new BlobUploadProgress(Interlocked.Add(ref sent, bytes), null)), cancellationToken);
+            progress?.Report(new BlobUploadProgress(Interlocked.Read(ref sent), file));
         }
     }
 
@@ -183,38 +183,90 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
         }
     }
 
-    /// <summary>Stages the file block by block, hashing as it reads, then commits the block list with the SHA-256 in the metadata.</summary>
+    /// <summary>How many blocks of one file are sent at once: a block's round trip, not the link, bounds one at a time.</summary>
+    public const int BlocksAtOnce = 4;
+
+    /// <summary>
+    /// Stages the file block by block, up to <see cref="BlocksAtOnce"/> in flight (each in its own pooled buffer), hashing
+    /// as it reads, then commits the block list, in file order, with the SHA-256 in the metadata. A block that fails
+    /// fails the upload before the commit, so nothing of a file is visible unless all of it went up.
+    /// </summary>
     private async Task UploadAsync(string path, string blobName, Action<int> sent, CancellationToken cancellationToken)
     {
         var blob = container.GetBlockBlobClient(blobName);
         var blocks = new List<string>();
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(blockBytes);
+        using var slots = new SemaphoreSlim(BlocksAtOnce);
+        var staging = new List<Task>();
         try
         {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            int read;
-            while ((read = await file.ReadAtLeastAsync(buffer.AsMemory(0, blockBytes), blockBytes, throwOnEndOfStream: false, cancellationToken)) > 0)
+            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
             {
-                sha256.AppendData(buffer, 0, read);
-                // Block ids must all have the same length within a blob.
-                var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{blocks.Count:D8}"));
-                using var block = new MemoryStream(buffer, 0, read, writable: false);
-                await blob.StageBlockAsync(id, block, cancellationToken: cancellationToken);
-                blocks.Add(id);
-                sent(read);
+                while (true)
+                {
+                    await slots.WaitAsync(cancellationToken);
+                    if (staging.Find(t => t.IsFaulted || t.IsCanceled) is { } failed)
+                    {
+                        slots.Release();
+                        await failed; // rethrows its error
+                    }
+
+                    var buffer = ArrayPool<byte>.Shared.Rent(blockBytes);
+                    int read;
+                    try
+                    {
+                        read = await file.ReadAtLeastAsync(buffer.AsMemory(0, blockBytes), blockBytes, throwOnEndOfStream: false, cancellationToken);
+                    }
+                    catch
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        slots.Release();
+                        throw;
+                    }
+
+                    if (read == 0)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        slots.Release();
+                        break;
+                    }
+
+                    sha256.AppendData(buffer, 0, read);
+                    // Block ids must all have the same length within a blob.
+                    var id = Convert.ToBase64String(Encoding.ASCII.GetBytes($"{blocks.Count:D8}"));
+                    blocks.Add(id);
+                    staging.Add(StageAsync(blob, id, buffer, read, slots, sent, cancellationToken));
+                }
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Whatever stopped the loop, no block is left running with a buffer or a slot of this call.
+            await Task.WhenAll(staging.Select(t => t.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)));
         }
 
+        await Task.WhenAll(staging);
         await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = ContentType(blobName) },
             Metadata = new Dictionary<string, string> { [Sha256Metadata] = Convert.ToHexStringLower(sha256.GetHashAndReset()) },
         }, cancellationToken);
+    }
+
+    private static async Task StageAsync(BlockBlobClient blob, string id, byte[] buffer, int length, SemaphoreSlim slots, Action<int> sent,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var block = new MemoryStream(buffer, 0, length, writable: false);
+            await blob.StageBlockAsync(id, block, cancellationToken: cancellationToken);
+            sent(length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            slots.Release();
+        }
     }
 
     private static string ContentType(string name) => Path.GetExtension(name) switch

@@ -200,7 +200,7 @@ public sealed class DatasetsApiTests(DatasetsConsole console) : IClassFixture<Da
         var url = $"{Base}/runs/{console.Run.RunId}/duplicates";
 
         var first = await engineer.GetFromJsonAsync<JsonElement>($"{url}?limit=2");
-        var rest = await engineer.GetFromJsonAsync<JsonElement>($"{url}?limit=2&cursor={first.GetProperty("next").GetString()}");
+        var rest = await engineer.GetFromJsonAsync<JsonElement>($"{url}?limit=2&cursor={first.GetProperty("nextCursor").GetString()}");
 
         Assert.Equal((3L, 4L), (first.GetProperty("clusters").GetInt64(), first.GetProperty("duplicates").GetInt64()));
         var clusters = first.GetProperty("items").EnumerateArray().Concat(rest.GetProperty("items").EnumerateArray()).ToList();
@@ -208,7 +208,7 @@ public sealed class DatasetsApiTests(DatasetsConsole console) : IClassFixture<Da
         Assert.Equal([copies[0], copies[1]], clusters[0].GetProperty("duplicatePostIds").EnumerateArray().Select(c => c.GetGuid()));
         Assert.Equal(("kept-row-0", "validation"), (clusters[0].GetProperty("rowKey").GetString(), clusters[0].GetProperty("split").GetString()));
         Assert.Equal([copies[3]], clusters[2].GetProperty("duplicatePostIds").EnumerateArray().Select(c => c.GetGuid()));
-        Assert.False(rest.TryGetProperty("next", out _));
+        Assert.False(rest.TryGetProperty("nextCursor", out _));
         Assert.Equal(0, (await engineer.GetFromJsonAsync<JsonElement>($"{Base}/runs/{console.Run.RunId}/duplicates?cursor={kept[2]:N}"))
             .GetProperty("items").GetArrayLength());
         await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{url}?cursor=nope"), HttpStatusCode.BadRequest, "invalid-cursor");

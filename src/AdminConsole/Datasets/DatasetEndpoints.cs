@@ -29,7 +29,8 @@ public sealed record DatasetSpecResponse(string Name, int SpecVersion, JsonObjec
 
 public sealed record RunStartedResponse(Guid RunId);
 
-public sealed record DuplicatesResponse(IReadOnlyList<DuplicateCluster> Items, long Clusters, long Duplicates, string? Next);
+/// <summary>A page of a run's duplicate clusters, in api.md's list shape ({items, nextCursor}) with the run's totals.</summary>
+public sealed record DuplicatesResponse(IReadOnlyList<DuplicateCluster> Items, long Clusters, long Duplicates, string? NextCursor);
 
 public sealed record RevocationsResponse(IReadOnlyList<Revocation> Items, string? Next);
 

@@ -237,11 +237,15 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
             return new Refusal(IngestProblems.InvalidCursor, "Pass the `next` of the previous page unchanged.");
         }
 
-        if (await FindRunAsync(dataset, runId, cancellationToken) is null)
+        await using (var exists = dataSource.CreateCommand(
+            "select exists (select from export.runs r join export.datasets d on d.id = r.dataset_id where d.name = $1 and r.id = $2)"))
         {
-            return await DatasetExistsAsync(dataset, cancellationToken)
-                ? new Refusal(ExportProblems.RunNotFound, $"Dataset '{dataset}' has no run {runId}.")
-                : DatasetNotFound(dataset);
+            exists.Parameters.Add(new() { Value = dataset });
+            exists.Parameters.Add(new() { Value = runId });
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return await RunNotFoundAsync(dataset, runId, cancellationToken);
+            }
         }
 
         limit = Math.Clamp(limit, 1, MaxDuplicateClustersPerPage);

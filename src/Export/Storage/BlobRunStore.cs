@@ -205,6 +205,7 @@ internal sealed class BlobRunStore(BlobContainerClient container, int blockBytes
                 while (true)
                 {
                     await slots.WaitAsync(cancellationToken);
+                    staging.RemoveAll(t => t.IsCompletedSuccessfully); // so the list, and this check, stay as short as the blocks in flight
                     if (staging.Find(t => t.IsFaulted || t.IsCanceled) is { } failed)
                     {
                         slots.Release();

@@ -42,23 +42,21 @@ public sealed class NearDuplicateClusters
         }
 
         var hash = PdqHash.Parse(Convert.ToHexStringLower(pdq));
-        if (dihedral is { Length: 256 })
+        // With the eight dihedral hashes, eight lookups that only read the index and mostly wait on memory (about 18 µs
+        // each at 100k entries): side by side they take half the time on two cores. The unions, which write, come after.
+        var found = new IReadOnlyList<PdqMatch>[dihedral is { Length: 256 } ? 8 : 1];
+        if (found.Length == 1)
         {
-            // Eight lookups that only read the index, each mostly waiting on memory (about 18 µs at 100k entries): side by
-            // side they take half the time on two cores; the unions, which write, come after.
-            var found = new IReadOnlyList<PdqMatch>[8];
-            Parallel.For(0, 8, i => found[i] = _index.Find(PdqHash.Parse(Convert.ToHexStringLower(dihedral.AsSpan(i * 32, 32))), MaxDistance));
-            foreach (var match in found.SelectMany(f => f))
-            {
-                Union((int)match.Id, position);
-            }
+            found[0] = _index.Find(hash, MaxDistance);
         }
         else
         {
-            foreach (var match in _index.Find(hash, MaxDistance))
-            {
-                Union((int)match.Id, position);
-            }
+            Parallel.For(0, 8, i => found[i] = _index.Find(PdqHash.Parse(Convert.ToHexStringLower(dihedral.AsSpan(i * 32, 32))), MaxDistance));
+        }
+
+        foreach (var match in found.SelectMany(f => f))
+        {
+            Union((int)match.Id, position);
         }
 
         _index.Add(hash, position);

@@ -42,6 +42,12 @@ public sealed class WriterFixture : PlatformFixture
     /// <summary>A picture, the same turned a quarter, and mirrored: the platform hashes each as it was posted.</summary>
     public Guid[] TurnedCopies { get; private set; } = [];
 
+    /// <summary>
+    /// Three posts in this order: a picture, one 40 bits from it (not a copy), then one 20 bits from each, which joins
+    /// them: the second was a cluster of its own until the third was read.
+    /// </summary>
+    public Guid[] BridgedCopies { get; private set; } = [];
+
     public Guid Withdrawn { get; private set; }
 
     public Guid Erased { get; private set; }
@@ -89,6 +95,18 @@ public sealed class WriterFixture : PlatformFixture
         {
             TurnedCopies = [.. TurnedCopies, await World.PostAsync(author, media, "turned")];
         }
+        var bridged = Enumerable.Range(0, 32).Select(i => (byte)(i * 37 + 11)).ToArray();
+        foreach (var (flipped, seed) in new[] { (0, 10), (40, 11), (20, 12) })
+        {
+            var pdq = (byte[])bridged.Clone();
+            for (var bit = 0; bit < flipped; bit++)
+            {
+                pdq[bit / 8] ^= (byte)(1 << (bit % 8));
+            }
+
+            BridgedCopies = [.. BridgedCopies, await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: seed), pdq), "bridged")];
+        }
+
         Withdrawn = await World.PostAsync(withdrawing, await World.MediaAsync(TestImages.Png(seed: 5)), "withdrawn later");
         Erased = await World.PostAsync(erased, await World.MediaAsync(TestImages.Png(seed: 6)), "erased later");
         OptedOut = await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: 7)), "in the style of Zed Quill");
@@ -215,7 +233,7 @@ public sealed class DatasetWriterTests(WriterFixture world) : IClassFixture<Writ
     {
         var rows = await RowsAsync(world.First);
 
-        foreach (var cluster in new[] { world.Copies, world.NearCopies, world.TurnedCopies })
+        foreach (var cluster in new[] { world.Copies, world.NearCopies, world.TurnedCopies, world.BridgedCopies })
         {
             var earliest = cluster.Min();
             Assert.Contains(earliest.ToString(), rows.Keys);
@@ -227,10 +245,13 @@ public sealed class DatasetWriterTests(WriterFixture world) : IClassFixture<Writ
             }
         }
 
-        Assert.Equal(4, await world.ScalarAsync<long>("select count(*) from export.run_duplicates where run_id = $1", world.First.RunId));
+        Assert.Equal(6, await world.ScalarAsync<long>("select count(*) from export.run_duplicates where run_id = $1", world.First.RunId));
 
-        Assert.Equal(4, world.First.Result.DuplicatesCollapsed);
-        Assert.Equal(3, world.First.Result.Clusters);
+        Assert.Equal(6, world.First.Result.DuplicatesCollapsed);
+        Assert.Equal(4, world.First.Result.Clusters);
+        // The second bridged post was staged as a row of its own until the third joined it to the first.
+        Assert.Equal(0, await world.ScalarAsync<long>("select count(*) from export.run_rows where run_id = $1 and post_id = $2",
+            world.First.RunId, world.BridgedCopies[1]));
     }
 
     [Fact]
@@ -243,8 +264,13 @@ public sealed class DatasetWriterTests(WriterFixture world) : IClassFixture<Writ
         foreach (var row in shards)
         {
             var shard = Path.GetRelativePath(world.First.Staging, row.GetProperty("filename").GetString()!).Replace('\\', '/');
-            Assert.Equal(shard, await world.ScalarAsync<string>("select shard from export.run_rows where run_id = $1 and row_key = $2",
-                world.First.RunId, row.GetProperty("row_key").GetString()!));
+            // A staged row's shard is the planned shard whose range of its split holds the row's number.
+            Assert.Equal(shard, await world.ScalarAsync<string>(
+                """
+                select s.path from export.run_rows r
+                join export.run_shards s on s.run_id = r.run_id and s.split = r.split and r.seq between s.first_row and s.last_row
+                where r.run_id = $1 and r.row_key = $2
+                """, world.First.RunId, row.GetProperty("row_key").GetString()!));
             Assert.StartsWith(await world.ScalarAsync<string>("select split from export.run_rows where run_id = $1 and row_key = $2",
                 world.First.RunId, row.GetProperty("row_key").GetString()!), Path.GetFileName(shard));
         }

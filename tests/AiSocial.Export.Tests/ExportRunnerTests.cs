@@ -338,7 +338,7 @@ public sealed class ExportRunnerTests(RunnerFixture runs) : IClassFixture<Runner
             insert into export.runs (id, dataset_id, status, requested_by, output, started_at, heartbeat_at, phase, node)
             values ($1, $2, 'running', 'system:test', $3, now() - interval '1 hour', now() - interval '50 minutes', 'write', 'dead-node')
             """, killed, dataset.DatasetId, output);
-        await runs.ExecuteAsync("insert into export.run_rows (run_id, row_key, post_id, split, shard) values ($1, 'k', $2, 'train', 'data/x.parquet')",
+        await runs.ExecuteAsync("insert into export.run_rows (run_id, row_key, post_id, split, seq) values ($1, 'k', $2, 'train', 0)",
             killed, runs.Scenario.ConsentingPublished[0].Id);
 
         var run = await runs.RunAsync(dataset.Spec.Name);

@@ -122,5 +122,31 @@ public sealed class WriterRulesTests
         Assert.Equal(new Dictionary<Guid, Guid> { [Posts[1]] = Posts[0], [Posts[3]] = Posts[0], [Posts[4]] = Posts[0] }.OrderBy(d => d.Key),
             duplicates.OrderBy(d => d.Key));
         Assert.Equal(1, clusters.Clusters());
+        Assert.Empty(clusters.Demoted);
+    }
+
+    [Fact]
+    public void An_item_near_two_clusters_joins_them_and_the_later_clusters_first_item_is_demoted()
+    {
+        var clusters = new NearDuplicateClusters();
+        byte[] Hash(int flipped)
+        {
+            var hash = new byte[32];
+            for (var bit = 0; bit < flipped; bit++)
+            {
+                hash[bit / 8] ^= (byte)(1 << (bit % 8));
+            }
+
+            return hash;
+        }
+
+        Assert.True(clusters.Add(Posts[0], new string('a', 64), Hash(0)));
+        Assert.True(clusters.Add(Posts[1], new string('b', 64), Hash(40))); // 40 bits from the first: a cluster of its own
+        Assert.False(clusters.Add(Posts[2], new string('c', 64), Hash(20))); // 20 bits from each
+        Assert.False(clusters.Add(Posts[3], new string('b', 64), null)); // the second's very file
+
+        Assert.Equal([Posts[1]], clusters.Demoted);
+        Assert.Equal(new Dictionary<Guid, Guid> { [Posts[1]] = Posts[0], [Posts[2]] = Posts[0], [Posts[3]] = Posts[0] }.OrderBy(d => d.Key),
+            clusters.Duplicates().OrderBy(d => d.Key));
     }
 }

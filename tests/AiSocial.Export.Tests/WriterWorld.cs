@@ -118,8 +118,11 @@ internal sealed class WriterWorld(PlatformFixture platform)
     public Task PublishAsync(DatasetSpec spec, Guid runId) => platform.ExecuteAsync(
         """
         insert into export.published_rows (dataset_id, row_key, post_id, run_id, split, shard, published_at)
-        select d.id, r.row_key, r.post_id, r.run_id, r.split, r.shard, now()
-        from export.run_rows r, export.datasets d where r.run_id = $1 and d.name = $2
+        select d.id, r.row_key, r.post_id, r.run_id, r.split, s.path, now()
+        from export.run_rows r
+        join export.run_shards s on s.run_id = r.run_id and s.split = r.split and r.seq between s.first_row and s.last_row
+        join export.datasets d on d.name = $2
+        where r.run_id = $1
         on conflict (dataset_id, row_key) do nothing
         """, runId, spec.Name);
 

@@ -31,7 +31,11 @@ public sealed record DatasetOverview(string Name, string Description, string Pur
 public sealed record ExportRunDetail(Guid RunId, string Dataset, ExportRunStatus Status, string Kind, string? Version, int? SpecVersion,
     string RequestedBy, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, DateTimeOffset? SnapshotAt, string? Phase, long RowsSeen,
     long RowsWritten, long RowsExcluded, long BytesWritten, long? PeakRssBytes, DateTimeOffset? HeartbeatAt, bool CancelRequested,
-    string? Error, string Output, string? ManifestJson);
+    string? Error, string Output, string? ManifestJson)
+{
+    /// <summary>The nodes that have written the run's shards (a scheduler's instance id, or machine:pid), in the order they first did.</summary>
+    public IReadOnlyList<string> ShardNodes { get; init; } = [];
+}
 
 /// <summary>A row an earlier run of the dataset published that must now be deleted, and why.</summary>
 public sealed record Revocation(string RowKey, Guid PostId, string Split, string Shard, string Reason, DateTimeOffset RevokedAt,
@@ -84,7 +88,7 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
         """
         r.id, d.name, r.status, r.kind, r.version, r.spec_version, r.requested_by, r.started_at, r.finished_at, r.snapshot_at, r.phase,
         r.rows_seen, r.rows_written, r.rows_excluded, r.bytes_written, r.peak_rss_bytes, r.heartbeat_at, r.cancel_requested, r.error,
-        r.output
+        r.output, r.shard_nodes
         """;
 
     /// <summary>Every dataset by name, each with its newest run (without its manifest).</summary>
@@ -314,6 +318,9 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
             reader.GetString(i + 3), Text(i + 4), reader.IsDBNull(i + 5) ? null : reader.GetInt32(i + 5), reader.GetString(i + 6),
             reader.GetFieldValue<DateTimeOffset>(i + 7), Time(i + 8), Time(i + 9), Text(i + 10), reader.GetInt64(i + 11), reader.GetInt64(i + 12),
             reader.GetInt64(i + 13), reader.GetInt64(i + 14), reader.IsDBNull(i + 15) ? null : reader.GetInt64(i + 15), Time(i + 16),
-            reader.GetBoolean(i + 17), Text(i + 18), reader.GetString(i + 19), Text(i + 20));
+            reader.GetBoolean(i + 17), Text(i + 18), reader.GetString(i + 19), Text(i + 21))
+        {
+            ShardNodes = reader.GetFieldValue<string[]>(i + 20),
+        };
     }
 }

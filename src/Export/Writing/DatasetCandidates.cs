@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Data;
 using System.Runtime.CompilerServices;
 using AiSocial.Export.Runs;
 using AiSocial.Ingest.Database;
@@ -8,18 +8,18 @@ using Npgsql;
 
 namespace AiSocial.Export.Writing;
 
-/// <summary>What a row is made of, beyond what eligibility reads; read only on the writing pass.</summary>
+/// <summary>What a row is made of, beyond what eligibility reads.</summary>
 internal sealed record CandidateRowData(PromptVisibility PromptVisibility, string? NegativePrompt, string? AltText, string? Generator, long? Seed,
     IReadOnlyList<(string Source, string Category, float Score, string ModelVersion)> Signals, long Likes, long Comments, long Remixes, long Views,
     long? MedianDwellMs);
 
 /// <summary>
 /// A post read for a dataset: its eligibility inputs, its latest moderation label (<see cref="LabelSource"/>, the
-/// reviewer's staff role and the policy version), tags, and, on the writing pass, <see cref="Row"/>.
+/// reviewer's staff role and the policy version), tags, and what else its row holds (<see cref="Row"/>).
 /// <see cref="LabelConfidence"/> is 1 for a reviewer's label and 1 − the highest model score for a policy's.
 /// </summary>
 internal sealed record DatasetCandidate(EligibilityCandidate Eligibility, string? Prompt, string? Caption, PostMedia? Media,
-    IReadOnlyList<string> Tags, string? LabelSource, string? ReviewerRole, string? PolicyVersion, double LabelConfidence, CandidateRowData? Row)
+    IReadOnlyList<string> Tags, string? LabelSource, string? ReviewerRole, string? PolicyVersion, double LabelConfidence, CandidateRowData Row)
 {
     /// <summary>The media's eight dihedral PDQ hashes (<c>media.pdq_dihedral</c>), null for media stored before they were computed.</summary>
     public byte[]? PdqDihedral { get; init; }
@@ -28,17 +28,39 @@ internal sealed record DatasetCandidate(EligibilityCandidate Eligibility, string
 }
 
 /// <summary>
-/// Reads posts for a dataset in post-id order through a server-side cursor on the snapshot's connection, a batch at a
-/// time, so memory holds one batch whatever the table's size and the same connection can read other cursors in step.
+/// Reads posts for a dataset in post-id order. <see cref="ReadAsync"/> streams one query on a connection of its own that
+/// shares the snapshot (<c>pg_export_snapshot</c>), so PostgreSQL runs it while the rows already read are decided, and
+/// the snapshot's own connection stays free for cursors read in step (<see cref="CursorAsync"/>). Memory holds what the
+/// socket and one row hold, whatever the table's size.
 /// </summary>
 internal static class DatasetCandidates
 {
-    public const int BatchSize = 256;
+    public static async IAsyncEnumerable<DatasetCandidate> ReadAsync(NpgsqlDataSource dataSource, NpgsqlConnection snapshot, DateTimeOffset at,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string snapshotId;
+        await using (var export = new NpgsqlCommand("select pg_export_snapshot()", snapshot))
+        {
+            snapshotId = (string)(await export.ExecuteScalarAsync(cancellationToken))!;
+        }
 
-    public static IAsyncEnumerable<DatasetCandidate> ReadAsync(NpgsqlConnection snapshot, DateTimeOffset at, bool withRowData,
-        CancellationToken cancellationToken) =>
-        CursorAsync(snapshot, withRowData ? "candidates_rows" : "candidates", Sql(at, withRowData), BatchSize,
-            reader => Read(reader, withRowData), cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        // The id comes from PostgreSQL, and SET takes no parameters. No JIT: see the snapshot's own settings (ExportRunner).
+        await using (var share = new NpgsqlCommand(
+            $"set transaction snapshot '{snapshotId}'; set transaction read only; set local jit = off; set local work_mem = '64MB'", connection))
+        {
+            await share.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = new NpgsqlCommand(Sql, connection);
+        command.Parameters.Add(new() { Value = at });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return Read(reader);
+        }
+    }
 
     /// <summary>Declares a cursor for <paramref name="query"/> in the connection's transaction and fetches it in batches.</summary>
     public static async IAsyncEnumerable<T> CursorAsync<T>(NpgsqlConnection connection, string name, string query, int batch,
@@ -82,10 +104,7 @@ internal static class DatasetCandidates
         }
     }
 
-    /// <summary>A timestamp as a SQL literal: DECLARE takes no parameters, and this value is ours, not a user's.</summary>
-    public static string Literal(DateTimeOffset at) => $"'{at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)}+00'::timestamptz";
-
-    private static string Sql(DateTimeOffset at, bool withRowData) =>
+    private const string Sql =
         $"""
         select p.id, p.author_id, p.status, p.created_at, p.published_at, p.deleted_at, p.sensitive, p.allow_training,
                p.prompt, p.negative_prompt, p.caption, p.alt_text, g.revised_prompt, ocr.text,
@@ -94,7 +113,7 @@ internal static class DatasetCandidates
                (select ar.role from ingest.account_roles ar
                 where ar.account_id = l.reviewer_id and ar.role in ('moderator', 'admin') order by ar.role desc limit 1),
                (select max(s.score) from moderation.signals s where s.post_id = p.id), m.byte_size
-               {(withRowData ? RowDataColumns : "")},
+               {RowDataColumns},
                m.pdq_dihedral
         from ingest.posts p
         left join ingest.media m on m.sha256 = p.media_sha256
@@ -112,7 +131,7 @@ internal static class DatasetCandidates
         left join lateral (
             select decision, source, policy_version, reviewer_id from moderation.labels where post_id = p.id order by id desc limit 1
         ) l on true
-        {(withRowData ? RowDataJoins(at) : "")}
+        {RowDataJoins}
         order by p.id
         """;
 
@@ -124,8 +143,8 @@ internal static class DatasetCandidates
         """;
 
     // Engagement as the snapshot sees it: interactions that exist in it, events that happened by its time.
-    private static string RowDataJoins(DateTimeOffset at) =>
-        $"""
+    private const string RowDataJoins =
+        """
         left join lateral (
             select array_agg(s.source order by s.source, s.category, s.model_version) as sources,
                    array_agg(s.category order by s.source, s.category, s.model_version) as categories,
@@ -141,11 +160,11 @@ internal static class DatasetCandidates
         left join (
             select post_id, count(*) filter (where type = 1) as views,
                    percentile_disc(0.5) within group (order by ms) filter (where type = 2) as median_dwell
-            from ingest.events where at <= {Literal(at)} group by post_id
+            from ingest.events where at <= $1 group by post_id
         ) ev on ev.post_id = p.id
         """;
 
-    private static DatasetCandidate Read(NpgsqlDataReader reader, bool withRowData)
+    private static DatasetCandidate Read(NpgsqlDataReader reader)
     {
         var id = reader.GetGuid(0);
         var label = reader.IsDBNull(22) ? (LabelDecision?)null : DatabaseNames.Parse<LabelDecision>(reader.GetString(22));
@@ -164,19 +183,15 @@ internal static class DatasetCandidates
         };
         var source = reader.IsDBNull(23) ? null : reader.GetString(23);
         var confidence = source == "human" ? 1.0 : 1.0 - (reader.IsDBNull(26) ? 0.0 : reader.GetFloat(26));
-        CandidateRowData? row = null;
-        if (withRowData)
-        {
-            var sources = reader.IsDBNull(32) ? [] : reader.GetFieldValue<string[]>(32);
-            var categories = reader.IsDBNull(33) ? [] : reader.GetFieldValue<string[]>(33);
-            var scores = reader.IsDBNull(34) ? [] : reader.GetFieldValue<float[]>(34);
-            var versions = reader.IsDBNull(35) ? [] : reader.GetFieldValue<string[]>(35);
-            row = new CandidateRowData(DatabaseNames.Parse<PromptVisibility>(reader.GetString(28)),
-                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.IsDBNull(29) ? null : $"{reader.GetString(29)}/{reader.GetString(30)}", reader.IsDBNull(31) ? null : reader.GetInt64(31),
-                [.. sources.Select((s, i) => (s, categories[i], scores[i], versions[i]))],
-                reader.GetInt64(36), reader.GetInt64(37), reader.GetInt64(38), reader.GetInt64(39), reader.IsDBNull(40) ? null : reader.GetInt32(40));
-        }
+        var sources = reader.IsDBNull(32) ? [] : reader.GetFieldValue<string[]>(32);
+        var categories = reader.IsDBNull(33) ? [] : reader.GetFieldValue<string[]>(33);
+        var scores = reader.IsDBNull(34) ? [] : reader.GetFieldValue<float[]>(34);
+        var versions = reader.IsDBNull(35) ? [] : reader.GetFieldValue<string[]>(35);
+        var row = new CandidateRowData(DatabaseNames.Parse<PromptVisibility>(reader.GetString(28)),
+            reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(11) ? null : reader.GetString(11),
+            reader.IsDBNull(29) ? null : $"{reader.GetString(29)}/{reader.GetString(30)}", reader.IsDBNull(31) ? null : reader.GetInt64(31),
+            [.. sources.Select((s, i) => (s, categories[i], scores[i], versions[i]))],
+            reader.GetInt64(36), reader.GetInt64(37), reader.GetInt64(38), reader.GetInt64(39), reader.IsDBNull(40) ? null : reader.GetInt32(40));
 
         return new DatasetCandidate(candidate, reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(10) ? null : reader.GetString(10),
             reader.IsDBNull(14) ? null : new PostMedia(reader.GetString(14), reader.GetString(15), reader.GetInt32(16), reader.GetInt32(17)),

@@ -4,7 +4,6 @@ using AiSocial.Export.Runs;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Posts;
-using AiSocial.Moderation.HashBanks;
 using Npgsql;
 
 namespace AiSocial.Export.Writing;
@@ -26,6 +25,9 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
     public const string FilterLabelConfidence = "filter_label_confidence";
 
     private const int ProgressEvery = 256;
+
+    /// <summary>Eligible posts held while their near-duplicate lookups run beside the pass (about 1 MB of posts).</summary>
+    private const int WaitingAtMost = 1024;
 
     /// <summary>
     /// Reads the snapshot and decides everything but the bytes: which rows go in, their splits and shards, the counts and
@@ -60,23 +62,12 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
             : candidate.LabelConfidence < spec.Filters.MinLabelConfidence ? FilterLabelConfidence
             : null;
 
-        // First pass: which of the rows that will be written are copies of an earlier one.
-        progress.Report(new RunProgress("dedupe", 0, 0, 0, 0));
-        var clusters = new NearDuplicateClusters();
-        await foreach (var candidate in DatasetCandidates.ReadAsync(snapshot, request.SnapshotAt, withRowData: false, cancellationToken))
-        {
-            if (Decide(candidate).Eligible && Filter(candidate) is null)
-            {
-                clusters.Add(candidate.Eligibility.PostId, candidate.Media!.Sha256, candidate.Eligibility.Pdq, candidate.PdqDihedral);
-            }
-        }
-
-        var duplicates = clusters.Duplicates();
-        var clusterCount = clusters.Clusters();
-        await StagedRows.RecordDuplicatesAsync(dataSource, request.RunId, duplicates, cancellationToken);
-        memory.Sample();
-
-        // Second pass: stage every row to write, without its image, and cut each split into shards.
+        // One pass: every row to write is staged, without its image, as it is read, and each split cut into shards.
+        // Whether a post is a copy of an earlier one is decided beside the pass (BackgroundClusters), so an eligible
+        // post waits, in order, until it is known; an earlier row that a later one proves a copy (it joins two
+        // clusters) is taken out of the staged rows at the end, leaving a gap in its split's numbering.
+        await using var clusters = new BackgroundClusters();
+        var waiting = new Queue<(DatasetCandidate Candidate, long ConsentEventId, Task<bool> Standalone)>();
         await using var stagedRows = await StagedRows.OpenAsync(dataSource, request.RunId, cancellationToken);
         await using var revocations = await StagedRevocations.OpenAsync(dataSource, request.RunId, cancellationToken);
         var planners = RowKeys.Splits.ToDictionary(split => split,
@@ -90,7 +81,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         var datasetId = await DatasetIdAsync(snapshot, spec.Name, cancellationToken);
         await using (var published = new PublishedRows(snapshot, datasetId, cancellationToken))
         {
-            await foreach (var candidate in DatasetCandidates.ReadAsync(snapshot, request.SnapshotAt, withRowData: true, cancellationToken))
+            await foreach (var candidate in DatasetCandidates.ReadAsync(dataSource, snapshot, request.SnapshotAt, cancellationToken))
             {
                 var post = candidate.Eligibility.PostId;
                 // Published rows of posts that are no longer in the table at all.
@@ -114,14 +105,17 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
                 {
                     excluded[filtered] = excluded.GetValueOrDefault(filtered) + 1;
                 }
-                else if (!duplicates.ContainsKey(post) && !(request.Incremental && previous is not null))
+                else
                 {
-                    var row = Row(candidate, verdict.ConsentEventId!.Value, keys, spec.License, scrubber);
-                    var split = keys.Split(row.RowKey, spec.Splits);
-                    var seq = planners[split].Add(row.ApproximateBytes + candidate.MediaBytes);
-                    await stagedRows.AddAsync(row, split, split, seq, candidate.Media!.Sha256, cancellationToken);
-                    written++;
+                    var standalone = clusters.Add(post, candidate.Media!.Sha256, candidate.Eligibility.Pdq, candidate.PdqDihedral);
+                    // A post an incremental run published before is in the clusters, but not written again.
+                    if (!(request.Incremental && previous is not null))
+                    {
+                        waiting.Enqueue((candidate, verdict.ConsentEventId!.Value, standalone));
+                    }
                 }
+
+                await StageAnsweredAsync(WaitingAtMost);
 
                 if (seen % ProgressEvery == 0)
                 {
@@ -136,6 +130,14 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
             }
         }
 
+        await StageAnsweredAsync(0);
+        var collapsed = await clusters.CompleteAsync();
+        await stagedRows.CompleteAsync(cancellationToken);
+        written -= await StagedRows.RemoveAsync(dataSource, request.RunId, collapsed.Demoted, cancellationToken);
+        var duplicates = collapsed.Duplicates();
+        var clusterCount = collapsed.Clusters();
+        await StagedRows.RecordDuplicatesAsync(dataSource, request.RunId, duplicates, cancellationToken);
+
         // Every split the spec declares exists, with the schema, even when no row landed in it (a small or empty
         // dataset): readers and the card can name it. Shards are numbered in ranges, split by split, one job a range.
         var shards = new List<PlannedShard>();
@@ -148,7 +150,6 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
 
         var perRange = Math.Max(1, request.ShardsPerRange);
         shards = [.. shards.Select((s, i) => s with { Range = i / perRange })];
-        await stagedRows.CompleteAsync(shards, cancellationToken);
         await revocations.CompleteAsync(cancellationToken);
         await RunShards.InsertAsync(dataSource, request.RunId, shards, cancellationToken);
         memory.Sample();
@@ -162,6 +163,23 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
             RowKeys.Validation => ratios.Validation,
             _ => ratios.Test,
         };
+
+        // Stages the waiting posts, in order, whose answers are in; waits for answers while more than `most` are waiting.
+        async Task StageAnsweredAsync(int most)
+        {
+            while (waiting.TryPeek(out var next) && (next.Standalone.IsCompleted || waiting.Count > most))
+            {
+                waiting.Dequeue();
+                if (await next.Standalone)
+                {
+                    var row = Row(next.Candidate, next.ConsentEventId, keys, spec.License, scrubber);
+                    var split = keys.Split(row.RowKey, spec.Splits);
+                    var seq = planners[split].Add(row.ApproximateBytes + next.Candidate.MediaBytes);
+                    await stagedRows.AddAsync(row, split, seq, next.Candidate.Media!.Sha256, cancellationToken);
+                    written++;
+                }
+            }
+        }
 
         async Task Revoke(PublishedRow row, string reason)
         {
@@ -278,7 +296,7 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
     private static DatasetRow Row(DatasetCandidate candidate, long consentEventId, RowKeys keys, string license, TextScrubber scrubber)
     {
         var post = candidate.Eligibility;
-        var data = candidate.Row!;
+        var data = candidate.Row;
         var file = candidate.Media!;
         // The prompt goes only where anyone may read it: what a signed-out viewer sees (PromptAudience).
         var promptShown = data.PromptVisibility == PromptVisibility.Public;

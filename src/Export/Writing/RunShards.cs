@@ -125,7 +125,7 @@ internal static class RunShards
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            "select media_sha256, row_data::text from export.run_rows where run_id = $1 and split = $2 and seq between $3 and $4 order by seq", connection);
+            "select media_sha256, row_data from export.run_rows where run_id = $1 and split = $2 and seq between $3 and $4 order by seq", connection);
         command.Parameters.Add(new() { Value = runId });
         command.Parameters.Add(new() { Value = shard.Split });
         command.Parameters.Add(new() { Value = shard.FirstRow });
@@ -133,7 +133,7 @@ internal static class RunShards
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return (reader.GetString(0), JsonSerializer.Deserialize<DatasetRow>(reader.GetString(1), StagedRows.Json)!);
+            yield return (reader.GetString(0), JsonSerializer.Deserialize(reader.GetFieldValue<byte[]>(1), StagedRowJson.Default.DatasetRow)!);
         }
     }
 

@@ -1,9 +1,15 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AiSocial.Export.Parquet;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace AiSocial.Export.Writing;
+
+/// <summary>How a staged row's data is written and read back: the web's camelCase JSON, source-generated.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(DatasetRow))]
+internal sealed partial class StagedRowJson : JsonSerializerContext;
 
 /// <summary>A row an earlier run published and nobody has revoked (<c>export.published_rows</c>).</summary>
 internal sealed record PublishedRow(string RowKey, Guid PostId, string Shard);
@@ -71,13 +77,10 @@ internal sealed class PublishedRows : IAsyncDisposable
 /// <summary>
 /// The rows a run will write, streamed into <c>export.run_rows</c> by binary COPY on a connection of their own as the
 /// snapshot is read: each with its place in its split (<c>seq</c>), its media file and everything else it holds as JSON,
-/// so any node can write its shard later without the snapshot. The shard is its temporary name
-/// (its split's name) until <see cref="CompleteAsync"/> knows each split's shard count.
+/// so any node can write its shard later without the snapshot. A row's shard is the planned shard whose seq range holds it.
 /// </summary>
 internal sealed class StagedRows : IAsyncDisposable
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlBinaryImporter _copy;
     private readonly Guid _runId;
@@ -93,22 +96,38 @@ internal sealed class StagedRows : IAsyncDisposable
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var copy = await connection.BeginBinaryImportAsync(
-            "copy export.run_rows (run_id, row_key, post_id, split, shard, seq, media_sha256, row_data) from stdin (format binary)", cancellationToken);
+            "copy export.run_rows (run_id, row_key, post_id, split, seq, media_sha256, row_data) from stdin (format binary)", cancellationToken);
         return new StagedRows(connection, copy, runId);
     }
 
     /// <summary>A row without its image (<see cref="DatasetRow.ImageBytes"/> empty), read back by <see cref="RunShards.RowsAsync"/>.</summary>
-    public async Task AddAsync(DatasetRow row, string split, string shard, long seq, string mediaSha256, CancellationToken cancellationToken)
+    public async Task AddAsync(DatasetRow row, string split, long seq, string mediaSha256, CancellationToken cancellationToken)
     {
         await _copy.StartRowAsync(cancellationToken);
         await _copy.WriteAsync(_runId, NpgsqlDbType.Uuid, cancellationToken);
         await _copy.WriteAsync(row.RowKey, NpgsqlDbType.Text, cancellationToken);
         await _copy.WriteAsync(row.PostId, NpgsqlDbType.Uuid, cancellationToken);
         await _copy.WriteAsync(split, NpgsqlDbType.Text, cancellationToken);
-        await _copy.WriteAsync(shard, NpgsqlDbType.Text, cancellationToken);
         await _copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
         await _copy.WriteAsync(mediaSha256, NpgsqlDbType.Text, cancellationToken);
-        await _copy.WriteAsync(JsonSerializer.Serialize(row, Json), NpgsqlDbType.Jsonb, cancellationToken);
+        await _copy.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(row, StagedRowJson.Default.DatasetRow), NpgsqlDbType.Bytea, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the rows of <paramref name="posts"/> out of a run's staged rows (after the COPY ended): rows staged before a
+    /// later post proved them copies. Returns how many there were.
+    /// </summary>
+    public static async Task<int> RemoveAsync(NpgsqlDataSource dataSource, Guid runId, IReadOnlyList<Guid> posts, CancellationToken cancellationToken)
+    {
+        if (posts.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var command = dataSource.CreateCommand("delete from export.run_rows where run_id = $1 and post_id = any($2)");
+        command.Parameters.Add(new() { Value = runId });
+        command.Parameters.Add(new() { Value = posts.ToArray() });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
@@ -137,22 +156,11 @@ internal sealed class StagedRows : IAsyncDisposable
         await copy.CompleteAsync(cancellationToken);
     }
 
-    /// <summary>Ends the COPY and gives each staged row its shard's final name, now that each split's shard count is known.</summary>
-    public async Task CompleteAsync(IReadOnlyList<PlannedShard> shards, CancellationToken cancellationToken)
+    /// <summary>Ends the COPY: every row is staged.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         await _copy.CompleteAsync(cancellationToken);
         await _copy.DisposeAsync();
-        foreach (var shard in shards.Where(s => s.Rows > 0))
-        {
-            await using var command = new NpgsqlCommand(
-                "update export.run_rows set shard = $5 where run_id = $1 and split = $2 and seq between $3 and $4", _connection);
-            command.Parameters.Add(new() { Value = _runId });
-            command.Parameters.Add(new() { Value = shard.Split });
-            command.Parameters.Add(new() { Value = shard.FirstRow });
-            command.Parameters.Add(new() { Value = shard.LastRow });
-            command.Parameters.Add(new() { Value = shard.Path });
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -15,6 +15,7 @@ public sealed class NearDuplicateClusters
     private readonly Dictionary<UInt128, int> _bySha256 = [];
     private readonly List<Guid> _ids = [];
     private readonly List<int> _parent = [];
+    private readonly List<Guid> _demoted = [];
 
     public int Count => _ids.Count;
 
@@ -22,8 +23,10 @@ public sealed class NearDuplicateClusters
     /// Adds an item; <paramref name="pdq"/> is the stored 32-byte PDQ hash, or null when none was computed (then only
     /// exact copies match). With <paramref name="dihedral"/> (the eight dihedral hashes, 256 bytes) the item is looked
     /// for under each, so a rotated or mirrored copy of an earlier item joins its cluster; only <paramref name="pdq"/> is indexed.
+    /// Returns whether the item stands for itself so far: false when it is a copy of an earlier item. An item near two
+    /// clusters joins them, and the later cluster's first item becomes a copy too: see <see cref="Demoted"/>.
     /// </summary>
-    public void Add(Guid id, string sha256, byte[]? pdq, byte[]? dihedral = null)
+    public bool Add(Guid id, string sha256, byte[]? pdq, byte[]? dihedral = null)
     {
         var position = _ids.Count;
         _ids.Add(id);
@@ -32,13 +35,13 @@ public sealed class NearDuplicateClusters
         if (_bySha256.TryGetValue(file, out var same))
         {
             Union(same, position);
-            return; // the same bytes have the same PDQ hash, already indexed
+            return false; // the same bytes have the same PDQ hash, already indexed
         }
 
         _bySha256[file] = position;
         if (pdq is not { Length: 32 })
         {
-            return;
+            return true;
         }
 
         var hash = PdqHash.Parse(Convert.ToHexStringLower(pdq));
@@ -60,7 +63,15 @@ public sealed class NearDuplicateClusters
         }
 
         _index.Add(hash, position);
+        return _parent[position] == position;
     }
+
+    /// <summary>
+    /// Items that stood for themselves when added and are copies now, in the order they became so: the first item of a
+    /// cluster that a later item joined to an earlier cluster. Rare (it takes an item near two items that are not near
+    /// each other); a caller that acted on <see cref="Add"/>'s answer undoes it for these.
+    /// </summary>
+    public IReadOnlyList<Guid> Demoted => _demoted;
 
     /// <summary>Every item that is not its cluster's representative, with that representative.</summary>
     public IReadOnlyDictionary<Guid, Guid> Duplicates()
@@ -109,7 +120,12 @@ public sealed class NearDuplicateClusters
         var (ra, rb) = (Root(a), Root(b));
         if (ra != rb)
         {
-            _parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
+            var (first, later) = (Math.Min(ra, rb), Math.Max(ra, rb));
+            _parent[later] = first;
+            if (later != _ids.Count - 1)
+            {
+                _demoted.Add(_ids[later]); // an earlier item's cluster, not the item being added
+            }
         }
     }
 }

@@ -96,8 +96,8 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
         var running = Guid.CreateVersion7();
         await platform.ExecuteAsync(
             """
-            insert into export.runs (id, dataset_id, status, requested_by, output, phase, rows_seen, rows_written, rows_excluded, bytes_written)
-            select $1, id, 'running', 'someone', '/nowhere', 'writing', 1200, 1000, 200, 3145728 from export.datasets where name = $2
+            insert into export.runs (id, dataset_id, status, requested_by, output, phase, rows_seen, rows_written, rows_excluded, bytes_written, shard_nodes)
+            select $1, id, 'running', 'someone', '/nowhere', 'writing', 1200, 1000, 200, 3145728, '{node-a,node-b}' from export.datasets where name = $2
             """, running, name);
         var page = await RenderAsync();
 
@@ -107,6 +107,7 @@ public sealed class DatasetsPageTests(PlatformFixture platform) : IClassFixture<
         var progress = page.Find("[data-testid=run-progress]").TextContent;
         Assert.Contains("writing", progress);
         Assert.Contains("1200 seen · 1000 written · 200 excluded · 3.0 MiB", progress);
+        Assert.Equal("Shards written by node-a, node-b", page.Find("[data-testid=shard-nodes]").TextContent.Trim());
         await page.InvokeAsync(() => page.Find("[data-testid=cancel]").Click());
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=cancel]")));
         Assert.True(await platform.ScalarAsync<bool>("select cancel_requested from export.runs where id = $1", running));

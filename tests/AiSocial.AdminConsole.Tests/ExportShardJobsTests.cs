@@ -1,6 +1,9 @@
+using System.Net.Http.Json;
 using System.Security.Cryptography;
+using System.Text.Json;
 using AiSocial.Export.Datasets;
 using AiSocial.Export.Runs;
+using AiSocial.Ingest.Accounts;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Media;
@@ -86,6 +89,12 @@ public sealed class ExportShardJobsTests(ClusteredExportFixture cluster) : IClas
         Assert.Equal(2, instances.Length);
         Assert.NotEmpty(writers);
         Assert.All(writers, writer => Assert.Contains(writer, instances));
+        // The API names them too, in the order they first wrote.
+        using var engineer = cluster.Client();
+        engineer.DefaultRequestHeaders.Authorization = new("Bearer",
+            (await cluster.Get<AccessTokens>().IssueAsync((await cluster.CreateAccountAsync(Roles.MlEngineer)).Id, default)).Token);
+        var run = await engineer.GetFromJsonAsync<JsonElement>($"/api/v1/datasets/{name}/runs/{runId}");
+        Assert.Equal(writers, run.GetProperty("progress").GetProperty("shardNodes").EnumerateArray().Select(n => n.GetString()!));
         Assert.Single(await cluster.Get<AuditLog>().ForSubjectAsync("dataset", name, default),
             e => e.Action == "export.run" && e.Detail.GetProperty("runId").GetGuid() == runId);
         Assert.Equal(0L, await cluster.ScalarAsync<long>("select count(*) from quartz.qrtz_job_details where job_group = 'export-shards'"));

@@ -13,9 +13,12 @@ using Microsoft.Net.Http.Headers;
 
 namespace AiSocial.AdminConsole.Datasets;
 
-/// <summary>How far a run has got: its phase and counts, as the runner last recorded them.</summary>
+/// <summary>
+/// How far a run has got: its phase and counts, as the runner last recorded them, and the nodes that have written its
+/// shards so far (a scheduler's instance id, or machine:pid), in the order they first did.
+/// </summary>
 public sealed record RunProgressResponse(string? Phase, long RowsSeen, long RowsWritten, long RowsExcluded, long BytesWritten, long? PeakRssBytes,
-    DateTimeOffset? HeartbeatAt);
+    DateTimeOffset? HeartbeatAt, IReadOnlyList<string> ShardNodes);
 
 /// <summary>A run: its status and progress, and once published, its manifest (in the run's own <c>manifest.json</c> format).</summary>
 public sealed record RunResponse(Guid RunId, string Dataset, string Status, string Kind, string? Version, int? SpecVersion, string RequestedBy,
@@ -224,7 +227,8 @@ public static class DatasetEndpoints
     internal static RunResponse ToResponse(this ExportRunDetail run) =>
         new(run.RunId, run.Dataset, run.Status.ToString().ToLowerInvariant(), run.Kind, run.Version, run.SpecVersion, run.RequestedBy, run.StartedAt,
             run.FinishedAt, run.SnapshotAt,
-            new RunProgressResponse(run.Phase, run.RowsSeen, run.RowsWritten, run.RowsExcluded, run.BytesWritten, run.PeakRssBytes, run.HeartbeatAt),
+            new RunProgressResponse(run.Phase, run.RowsSeen, run.RowsWritten, run.RowsExcluded, run.BytesWritten, run.PeakRssBytes, run.HeartbeatAt,
+                run.ShardNodes),
             run.CancelRequested, run.Error, run.ManifestJson is null ? null : JsonDocument.Parse(run.ManifestJson).RootElement.Clone());
 
     private static DatasetSpecResponse ToResponse(this DatasetSpecHistory history) => new(history.Name, history.SpecVersion, history.Spec, history.Versions);

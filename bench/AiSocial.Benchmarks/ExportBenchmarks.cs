@@ -94,7 +94,7 @@ public static class ExportBenchmarks
             return 2;
         }
 
-        var keep = Environment.GetEnvironmentVariable("AISOCIAL_BENCH_KEEP") == "1"; // the work directory, to look at the files
+        var keep = Environment.GetEnvironmentVariable("AISOCIAL_BENCH_KEEP") == "1"; // the database and the work directory
         var bench = await BenchDatabase.CreateAsync(server, "export_");
         var work = Directory.CreateTempSubdirectory("aisocial-bench-export-");
         var mediaRoot = Path.Combine(work.FullName, "media");
@@ -181,9 +181,15 @@ public static class ExportBenchmarks
         }
         finally
         {
-            await bench.DisposeAsync();
-            if (!keep)
+            if (keep)
             {
+                // Kept to look at, or to run the export again alone (under a profiler, say).
+                Console.WriteLine($"  kept: the database and {work.FullName}; the run again: {Environment.ProcessPath} " +
+                                  $"{typeof(ExportBenchmarks).Assembly.Location} export-run \"{bench.ConnectionString}\" {mediaRoot} {exportRoot}");
+            }
+            else
+            {
+                await bench.DisposeAsync();
                 work.Delete(recursive: true);
             }
         }
@@ -248,7 +254,13 @@ public static class ExportBenchmarks
 
     private static IHost BuildHost(string database, string mediaRoot, string exportRoot)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", Args = [] });
+        // Content root as the CLI's (CliHost): its own folder, so no file watcher sees the files the run writes.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            EnvironmentName = "Production",
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:aisocial"] = database,

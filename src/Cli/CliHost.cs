@@ -15,7 +15,14 @@ public static class CliHost
 {
     public static IHost Build(bool verbose = false)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "aisocial-cli", Args = [] });
+        // Its own folder as the content root, not the working directory: the configuration's file watcher watches the
+        // content root and everything under it, and from the repository that took in every file an export writes.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "aisocial-cli",
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
         builder.AddTelemetry();
         builder.AddExport();

@@ -254,12 +254,15 @@ public static class ExportBenchmarks
 
     private static IHost BuildHost(string database, string mediaRoot, string exportRoot)
     {
-        // Content root as the CLI's (CliHost): its own folder, so no file watcher sees the files the run writes.
+        // No configuration file watcher: it watches the content root (the working directory) and everything under it,
+        // which may hold the files the run writes.
+        var configuration = new ConfigurationManager();
+        configuration["hostBuilder:reloadConfigOnChange"] = "false";
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             EnvironmentName = "Production",
             Args = [],
-            ContentRootPath = AppContext.BaseDirectory,
+            Configuration = configuration,
         });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -1,6 +1,7 @@
 using AiSocial.Export;
 using AiSocial.Problems;
 using AiSocial.ServiceDefaults;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,13 +16,15 @@ public static class CliHost
 {
     public static IHost Build(bool verbose = false)
     {
-        // Its own folder as the content root, not the working directory: the configuration's file watcher watches the
-        // content root and everything under it, and from the repository that took in every file an export writes.
+        // No configuration file watcher (a command does not reload its settings): it watches the content root, the
+        // working directory, and everything under it, which from the repository took in every file an export wrote.
+        var configuration = new ConfigurationManager();
+        configuration["hostBuilder:reloadConfigOnChange"] = "false";
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             ApplicationName = "aisocial-cli",
             Args = [],
-            ContentRootPath = AppContext.BaseDirectory,
+            Configuration = configuration,
         });
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
         builder.AddTelemetry();

@@ -257,7 +257,7 @@ public static class ExportBenchmarks
         // No configuration file watcher: it watches the content root (the working directory) and everything under it,
         // which may hold the files the run writes.
         var configuration = new ConfigurationManager();
-        configuration["hostBuilder:reloadConfigOnChange"] = "false";
+        configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             EnvironmentName = "Production",

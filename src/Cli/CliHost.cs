@@ -19,7 +19,7 @@ public static class CliHost
         // No configuration file watcher (a command does not reload its settings): it watches the content root, the
         // working directory, and everything under it, which from the repository took in every file an export wrote.
         var configuration = new ConfigurationManager();
-        configuration["hostBuilder:reloadConfigOnChange"] = "false";
+        configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             ApplicationName = "aisocial-cli",

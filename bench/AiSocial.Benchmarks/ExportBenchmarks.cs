@@ -8,6 +8,7 @@ using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
+using AiSocial.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -254,16 +255,7 @@ public static class ExportBenchmarks
 
     private static IHost BuildHost(string database, string mediaRoot, string exportRoot)
     {
-        // No configuration file watcher: it watches the content root (the working directory) and everything under it,
-        // which may hold the files the run writes.
-        var configuration = new ConfigurationManager();
-        configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            EnvironmentName = "Production",
-            Args = [],
-            Configuration = configuration,
-        });
+        var builder = OneShotHosts.CreateBuilder(environmentName: "Production");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:aisocial"] = database,

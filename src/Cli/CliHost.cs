@@ -1,7 +1,6 @@
 using AiSocial.Export;
 using AiSocial.Problems;
 using AiSocial.ServiceDefaults;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,16 +15,7 @@ public static class CliHost
 {
     public static IHost Build(bool verbose = false)
     {
-        // No configuration file watcher (a command does not reload its settings): it watches the content root, the
-        // working directory, and everything under it, which from the repository took in every file an export wrote.
-        var configuration = new ConfigurationManager();
-        configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ApplicationName = "aisocial-cli",
-            Args = [],
-            Configuration = configuration,
-        });
+        var builder = OneShotHosts.CreateBuilder("aisocial-cli");
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning);
         builder.AddTelemetry();
         builder.AddExport();

@@ -472,10 +472,7 @@ public sealed class ExportRunner
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         DateTimeOffset snapshotAt;
-        // No JIT for the snapshot's queries: their per-post lateral joins cost enough to switch on LLVM's optimised
-        // compilation, which took 1.8 s of the 2.4 s the row query needed at 20k posts (`explain analyze`, PostgreSQL 15)
-        // and runs again in every parallel worker. The sort by post id fits in memory up to about 100k posts.
-        await using (var command = new NpgsqlCommand("set transaction read only; set local jit = off; set local work_mem = '64MB'; select now()", connection))
+        await using (var command = new NpgsqlCommand($"{DatasetCandidates.SnapshotSettings}; select now()", connection))
         {
             // Npgsql reads timestamptz as a UTC DateTime.
             snapshotAt = new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync(cancellationToken))!, TimeSpan.Zero);

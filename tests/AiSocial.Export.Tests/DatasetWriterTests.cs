@@ -104,8 +104,13 @@ public sealed class WriterFixture : PlatformFixture
                 pdq[bit / 8] ^= (byte)(1 << (bit % 8));
             }
 
-            BridgedCopies = [.. BridgedCopies, await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: seed), pdq), "bridged")];
+            BridgedCopies = [.. BridgedCopies, await World.PostAsync(author, await World.MediaAsync(TestImages.Png(seed: seed), pdq), "bridged",
+                tags: ["bridged"])];
         }
+
+        // Recorded as 2 MB each, so a spec of 1 MB shards plans each bridged row a shard of its own.
+        await ExecuteAsync("update ingest.media set byte_size = 2097152 where sha256 in (select media_sha256 from ingest.posts where id = any($1))",
+            BridgedCopies);
 
         Withdrawn = await World.PostAsync(withdrawing, await World.MediaAsync(TestImages.Png(seed: 5)), "withdrawn later");
         Erased = await World.PostAsync(erased, await World.MediaAsync(TestImages.Png(seed: 6)), "erased later");
@@ -342,6 +347,26 @@ public sealed class DatasetFilterTests(WriterFixture world) : IClassFixture<Writ
         var written = await world.World.WriteAsync(spec);
         var rows = await DuckDb.QueryAsync($"select post_id from read_parquet({WriterWorld.Shards(written)}) order by post_id");
         return (written.Result, [.. rows.Select(r => r.GetProperty("post_id").GetString()!)]);
+    }
+
+    [Fact]
+    public async Task A_shard_whose_only_row_proved_a_copy_after_planning_is_written_with_no_rows()
+    {
+        var spec = world.Spec with
+        {
+            Filters = world.Spec.Filters with { Tags = ["bridged"] },
+            Splits = new DatasetSplits { Train = 1, Validation = 0, Test = 0 },
+            ShardSizeMb = 1,
+            RowGroupMb = 1,
+        };
+
+        var written = await world.World.WriteAsync(spec);
+
+        // The first bridged post, then the second (a shard of its own until the third joined it to the first).
+        Assert.Equal(["data/train-00000-of-00002.parquet", "data/train-00001-of-00002.parquet"], written.Result.Files.Select(f => f.Path));
+        Assert.Equal([1L, 0L], written.Result.Files.Select(f => f.Rows));
+        var rows = await DuckDb.QueryAsync($"select post_id from read_parquet({WriterWorld.Shards(written)})");
+        Assert.Equal([world.BridgedCopies[0].ToString()], rows.Select(r => r.GetProperty("post_id").GetString()!));
     }
 
     [Fact]

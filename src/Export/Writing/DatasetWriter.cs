@@ -217,14 +217,18 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
                 RowGroupWritten = (_, _, _) => { memory.Sample(); return Task.CompletedTask; },
             })
             {
-                if (shard.Rows <= 0)
-                {
-                    await writer.WriteEmptyShardAsync(cancellationToken);
-                }
-
+                var rows = 0;
                 await foreach (var (sha256, row) in RunShards.RowsAsync(dataSource, runId, shard, cancellationToken))
                 {
                     await writer.AddAsync(row with { ImageBytes = await media.ReadAllBytesAsync(sha256, cancellationToken) }, cancellationToken);
+                    rows++;
+                }
+
+                // A split that must exist has a shard with no rows; so has a shard whose every row proved a copy
+                // after it was planned (the plan's gaps). Either is the schema with no rows.
+                if (rows == 0)
+                {
+                    await writer.WriteEmptyShardAsync(cancellationToken);
                 }
 
                 (_, file) = (await writer.CompleteAsync(cancellationToken)).Single();

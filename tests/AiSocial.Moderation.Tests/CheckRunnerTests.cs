@@ -6,13 +6,17 @@ namespace AiSocial.Moderation.Tests;
 
 public sealed class CheckRunnerTests
 {
-    /// <summary>Starts on the image, then overruns its timeout (as synchronous model inference does) and reads it again.</summary>
+    /// <summary>
+    /// Starts on the image, then overruns its timeout (as synchronous model inference does) until the test releases it,
+    /// and reads the image again.
+    /// </summary>
     private sealed class SlowImageReader : IPostCheck
     {
         public TaskCompletionSource<SKColor> Seen { get; } = new();
 
-        public string Source => "test.slow";
+        public ManualResetEventSlim Released { get; } = new();
 
+        public string Source => "test.slow";
 
         public string SettingsKey => "TestSlow";
 
@@ -25,7 +29,7 @@ public sealed class CheckRunnerTests
         public Task<IReadOnlyList<Signal>> RunAsync(CheckSubject subject, CancellationToken cancellationToken)
         {
             var image = subject.Image;
-            Thread.Sleep(600);
+            Released.Wait(TimeSpan.FromMinutes(1));
             try
             {
                 Seen.SetResult(image.GetPixel(3, 3));
@@ -95,6 +99,7 @@ public sealed class CheckRunnerTests
         var subject = new CheckSubject("0", image, []);
         var result = Assert.Single(await new CheckRunner([slow]).RunAsync(subject, CancellationToken.None));
         subject.Dispose();
+        slow.Released.Set();
 
         Assert.Contains("timed out", result.UnavailableReason);
         Assert.Equal(expected, await slow.Seen.Task.WaitAsync(TimeSpan.FromSeconds(10)));

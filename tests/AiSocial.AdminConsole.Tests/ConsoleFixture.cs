@@ -18,6 +18,9 @@ public class ConsoleFixture : DatabaseFixture
 
     public override IServiceProvider Services => _nodes[0].Services;
 
+    /// <summary>The services of node <paramref name="node"/> (each node has its own container, scheduler and runner).</summary>
+    public IServiceProvider ServicesOf(int node) => _nodes[node].Services;
+
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
     }

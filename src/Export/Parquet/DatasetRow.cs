@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AiSocial.Export.Writing;
 
 namespace AiSocial.Export.Parquet;
 
@@ -35,6 +36,13 @@ internal sealed record DatasetRow(
     string License,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>
+    /// What scrubbing replaced in this row's text, when anything: staged with the row (not a column), so a row taken out
+    /// of the staged rows later (proved a copy) takes its counts out of the run's with it.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ScrubCounts? Scrubbed { get; init; }
+
     /// <summary>About what the row takes uncompressed, for sizing row groups.</summary>
     [JsonIgnore]
     public long ApproximateBytes => ImageBytes.Length + 256

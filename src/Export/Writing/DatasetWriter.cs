@@ -133,7 +133,9 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
         await StageAnsweredAsync(0);
         var collapsed = await clusters.CompleteAsync();
         await stagedRows.CompleteAsync(cancellationToken);
-        written -= await StagedRows.RemoveAsync(dataSource, request.RunId, collapsed.Demoted, cancellationToken);
+        var demoted = await StagedRows.RemoveAsync(dataSource, request.RunId, collapsed.Demoted, cancellationToken);
+        written -= demoted.Rows;
+        scrubber.Remove(demoted.Scrubbed);
         var duplicates = collapsed.Duplicates();
         var clusterCount = collapsed.Clusters();
         await StagedRows.RecordDuplicatesAsync(dataSource, request.RunId, duplicates, cancellationToken);
@@ -172,7 +174,13 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
                 waiting.Dequeue();
                 if (await next.Standalone)
                 {
+                    var before = scrubber.Total;
                     var row = Row(next.Candidate, next.ConsentEventId, keys, spec.License, scrubber);
+                    if (scrubber.Total - before is var scrubbed && scrubbed != default)
+                    {
+                        row = row with { Scrubbed = scrubbed };
+                    }
+
                     var split = keys.Split(row.RowKey, spec.Splits);
                     var seq = planners[split].Add(row.ApproximateBytes + next.Candidate.MediaBytes);
                     await stagedRows.AddAsync(row, split, seq, next.Candidate.Media!.Sha256, cancellationToken);

@@ -115,19 +115,28 @@ internal sealed class StagedRows : IAsyncDisposable
 
     /// <summary>
     /// Takes the rows of <paramref name="posts"/> out of a run's staged rows (after the COPY ended): rows staged before a
-    /// later post proved them copies. Returns how many there were.
+    /// later post proved them copies. Returns how many there were, and what scrubbing had replaced in their text.
     /// </summary>
-    public static async Task<int> RemoveAsync(NpgsqlDataSource dataSource, Guid runId, IReadOnlyList<Guid> posts, CancellationToken cancellationToken)
+    public static async Task<(int Rows, ScrubCounts Scrubbed)> RemoveAsync(NpgsqlDataSource dataSource, Guid runId, IReadOnlyList<Guid> posts,
+        CancellationToken cancellationToken)
     {
         if (posts.Count == 0)
         {
-            return 0;
+            return (0, default);
         }
 
-        await using var command = dataSource.CreateCommand("delete from export.run_rows where run_id = $1 and post_id = any($2)");
+        await using var command = dataSource.CreateCommand("delete from export.run_rows where run_id = $1 and post_id = any($2) returning row_data");
         command.Parameters.Add(new() { Value = runId });
         command.Parameters.Add(new() { Value = posts.ToArray() });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var (rows, scrubbed) = (0, default(ScrubCounts));
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows++;
+            scrubbed += JsonSerializer.Deserialize(reader.GetFieldValue<byte[]>(0), StagedRowJson.Default.DatasetRow)!.Scrubbed ?? default;
+        }
+
+        return (rows, scrubbed);
     }
 
     /// <summary>

@@ -37,6 +37,18 @@ internal sealed partial class TextScrubber
         [Handles] = _counts[3],
     };
 
+    /// <summary>Everything replaced so far, as one value: what a row's scrubbing replaced is the difference of two.</summary>
+    public ScrubCounts Total => new(_counts[0], _counts[1], _counts[2], _counts[3]);
+
+    /// <summary>Takes counts back out: those of text that was scrubbed and then not written after all.</summary>
+    public void Remove(ScrubCounts counts)
+    {
+        _counts[0] -= counts.Emails;
+        _counts[1] -= counts.Phones;
+        _counts[2] -= counts.Urls;
+        _counts[3] -= counts.Handles;
+    }
+
     public string? Scrub(string? text)
     {
         if (string.IsNullOrEmpty(text))
@@ -71,4 +83,14 @@ internal sealed partial class TextScrubber
             _counts[kind]++;
             return placeholder;
         });
+}
+
+/// <summary>How many emails, phone numbers, URLs and handles scrubbing replaced.</summary>
+internal readonly record struct ScrubCounts(long Emails, long Phones, long Urls, long Handles)
+{
+    public static ScrubCounts operator +(ScrubCounts a, ScrubCounts b) =>
+        new(a.Emails + b.Emails, a.Phones + b.Phones, a.Urls + b.Urls, a.Handles + b.Handles);
+
+    public static ScrubCounts operator -(ScrubCounts a, ScrubCounts b) =>
+        new(a.Emails - b.Emails, a.Phones - b.Phones, a.Urls - b.Urls, a.Handles - b.Handles);
 }

@@ -22,8 +22,8 @@ public sealed class RunEndTests(QuickHeartbeatFixture runs) : IClassFixture<Quic
         // trigger holds it until a heartbeat waits on that row, which then finds the run no longer running once it commits.
         await runs.ExecuteAsync(
             """
-            create table if not exists public.heartbeat_waits (seen boolean not null);
-            create or replace function public.hold_until_a_heartbeat_waits() returns trigger language plpgsql as $$
+            create table public.heartbeat_waits (seen boolean not null);
+            create function public.hold_until_a_heartbeat_waits() returns trigger language plpgsql as $$
             declare
               deadline timestamptz := clock_timestamp() + interval '30 seconds';
               seen boolean := false;
@@ -59,7 +59,12 @@ public sealed class RunEndTests(QuickHeartbeatFixture runs) : IClassFixture<Quic
         }
         finally
         {
-            await runs.ExecuteAsync("drop trigger hold_until_a_heartbeat_waits on export.published_rows");
+            await runs.ExecuteAsync(
+                """
+                drop trigger hold_until_a_heartbeat_waits on export.published_rows;
+                drop function public.hold_until_a_heartbeat_waits();
+                drop table public.heartbeat_waits;
+                """);
         }
     }
 }

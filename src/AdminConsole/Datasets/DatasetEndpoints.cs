@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AiSocial.Export;
 using AiSocial.Export.Runs;
 using AiSocial.Export.Storage;
 using AiSocial.Ingest.Accounts;
@@ -136,9 +135,7 @@ public static class DatasetEndpoints
             return TypedResults.Ok(run.ToResponse());
         }
 
-        return new NotFoundProblem(await runs.DatasetExistsAsync(name, cancellationToken)
-            ? new Refusal(ExportProblems.RunNotFound, $"Dataset '{name}' has no run {runId}.")
-            : ExportRuns.DatasetNotFound(name));
+        return new NotFoundProblem(await runs.RunNotFoundAsync(name, runId, cancellationToken));
     }
 
     private static async Task<Results<Accepted<RunStartedResponse>, NotFoundProblem, ConflictProblem>> Cancel(string name, Guid runId,

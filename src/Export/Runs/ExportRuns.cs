@@ -223,7 +223,8 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
         }
     }
 
-    internal async Task<Refusal> RunNotFoundAsync(string dataset, Guid runId, CancellationToken cancellationToken) =>
+    /// <summary>Why a run cannot be found: the dataset has no such run, or there is no such dataset.</summary>
+    public async Task<Refusal> RunNotFoundAsync(string dataset, Guid runId, CancellationToken cancellationToken) =>
         await DatasetExistsAsync(dataset, cancellationToken)
             ? new Refusal(ExportProblems.RunNotFound, $"Dataset '{dataset}' has no run {runId}.")
             : DatasetNotFound(dataset);

@@ -24,6 +24,13 @@ public sealed class DatasetSpecsTests(PlatformFixture platform) : IClassFixture<
 
         Assert.Contains("splits.train", DatasetSpec.Parse("""{"name": "a", "description": "b", "splits": {"train": "most"}}""").Refusal!.Errors!.Keys);
         Assert.Contains("colour", DatasetSpec.Parse("""{"name": "a", "description": "b", "colour": "blue"}""").Refusal!.Detail);
+        // A missing required field is named by its path, as any other, not by the serializer's wording (which names a .NET type).
+        var missing = DatasetSpec.Parse("""{"name": "a", "purpose": "cawg.ai_training"}""").Refusal!;
+        Assert.Equal(["description is required."], missing.Errors!["description"]);
+        Assert.DoesNotContain("AiSocial", missing.Detail);
+        Assert.Equal(["name", "description"], DatasetSpec.Parse("""{"description": null}""").Refusal!.Errors!.Keys);
+        Assert.Contains("array", DatasetSpec.Parse("[]").Refusal!.Detail);
+        Assert.Equal(CommonProblems.ValidationFailed, DatasetSpec.Parse("""{"name": """).Refusal!.Problem);
     }
 
     [Fact]

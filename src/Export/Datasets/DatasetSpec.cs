@@ -93,15 +93,32 @@ public sealed partial record DatasetSpec
     {
         try
         {
-            if (JsonSerializer.Deserialize<DatasetSpec>(json, Json) is not { } spec)
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
             {
-                return Refusal.Invalid("$", "The spec is JSON null; write an object.");
+                return Refusal.Invalid("", $"The spec is a JSON {root.ValueKind.ToString().ToLowerInvariant()}; write an object.");
             }
 
+            // Named as every other field is, not by the serializer's message (which names a .NET type).
+            var missing = new ValidationErrors();
+            foreach (var field in (string[])["name", "description"])
+            {
+                if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+                {
+                    missing.Add(field, $"{field} is required.");
+                }
+            }
+
+            if (missing.ToRefusal() is { } refusal)
+            {
+                return refusal;
+            }
+
+            var spec = root.Deserialize<DatasetSpec>(Json)!;
             // Row groups default to 32 MB, or to the shard size when shards are smaller: a spec that only asks for
             // small shards is not refused for a default it never wrote.
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.TryGetProperty("rowGroupMb", out _) || spec.ShardSizeMb < 1
+            return root.TryGetProperty("rowGroupMb", out _) || spec.ShardSizeMb < 1
                 ? spec
                 : spec with { RowGroupMb = Math.Min(spec.RowGroupMb, spec.ShardSizeMb) };
         }

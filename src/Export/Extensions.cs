@@ -28,7 +28,6 @@ public static class Extensions
         services.TryAddSingleton<ExportTelemetry>();
         services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<DatasetSpecs>();
-        services.TryAddSingleton<DatasetCatalog>();
         services.TryAddSingleton<DatasetWriter>();
         // With a connection string, runs are published to the Blob container too and their files served from it.
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{BlobStorageOptions.Section}:{nameof(BlobStorageOptions.ConnectionString)}"]))
@@ -42,7 +41,6 @@ public static class Extensions
             services.GetRequiredService<DatasetWriter>(), services.GetRequiredService<AuditLog>(), services.GetRequiredService<ExportTelemetry>(),
             services.GetRequiredService<IOptions<ExportOptions>>(), services.GetService<IHostApplicationLifetime>(),
             services.GetService<IExportShardQueue>(), services.GetRequiredService<ILogger<ExportRunner>>(), services.GetService<BlobRunStore>()));
-        services.TryAddSingleton<DatasetExporter>();
         services.TryAddSingleton<ExportRuns>();
         services.TryAddSingleton(services => new RunFiles(services.GetRequiredService<ExportRuns>(), services.GetService<BlobRunStore>()));
         services.TryAddSingleton<DatasetSchedules>();

@@ -155,20 +155,6 @@ public sealed class DatasetSpecsTests(PlatformFixture platform) : IClassFixture<
         Assert.Equal(1, (await Specs.FindAsync(name, default))!.Version);
     }
 
-    [Fact]
-    public async Task DatasetCatalog_creates_a_full_spec_so_every_dataset_has_one()
-    {
-        var name = NewName();
-
-        await platform.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), name, "catalog made", ConsentPurposes.AiTraining, allowSensitive: true, default);
-
-        var stored = (await Specs.FindAsync(name, default))!;
-        Assert.Equal(1, stored.Version);
-        Assert.True(stored.Spec.Filters.IncludeSensitive);
-        Assert.Equal(0.8, stored.Spec.Splits.Train);
-        Assert.NotNull(stored.Spec.Salt);
-    }
-
     private async Task<(string, string, bool, int)> ColumnsAsync(string name)
     {
         await using var command = platform.DataSource.CreateCommand("select description, purpose, allow_sensitive, spec_version from export.datasets where name = $1");

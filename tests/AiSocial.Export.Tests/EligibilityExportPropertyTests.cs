@@ -49,15 +49,20 @@ public sealed class EligibilityExportPropertyTests(PlatformFixture platform) : I
         var eventIds = await WriteAsync(generated, Real, media.Select(m => m.Sha256).ToList());
 
         var dataset = $"prop-{Guid.NewGuid():N}"[..20];
-        await platform.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), dataset, "property test", generated.Dataset.Purpose,
-            generated.Dataset.AllowSensitive, default);
+        await platform.Get<DatasetSpecs>().CreateAsync(Actor.System("test"), new DatasetSpec
+        {
+            Name = dataset,
+            Description = "property test",
+            Purpose = generated.Dataset.Purpose,
+            Filters = new DatasetFilters { IncludeSensitive = generated.Dataset.AllowSensitive },
+        }, default).AssertSucceededAsync();
         var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-property-").FullName, "out");
-        var run = (await platform.Get<DatasetExporter>().RunAsync(dataset, output, Actor.System("test"), null, default)).Value;
+        var run = (await platform.Get<ExportRunner>().RunAsync(dataset, Actor.System("test"), ExportRunKind.Full, output, null, default)).Value.Manifest!;
 
         var seeded = await platform.ScalarAsync<DateTime>("select effective_at from ingest.terms_versions where version = '2026-11'");
         var history = generated with
         {
-            SnapshotAt = run.Manifest.SnapshotAt - shift,
+            SnapshotAt = run.SnapshotAt - shift,
             Terms = [.. generated.Terms, EligibilityHistory.Published("2026-11", new DateTimeOffset(seeded, TimeSpan.Zero) - shift)],
         };
         var expected = new Dictionary<string, long>();
@@ -86,12 +91,12 @@ public sealed class EligibilityExportPropertyTests(PlatformFixture platform) : I
         // Posts showing the same image are one row, the earliest post's (the seed images are far apart, so only copies collapse).
         var representatives = included.GroupBy(p => imageOf[p.Key]).Select(g => g.MinBy(p => Guid.Parse(p.Key))).ToList();
         Assert.Equal(representatives.OrderBy(p => p.Key), exported.OrderBy(p => p.Key));
-        Assert.Equal(representatives.Count, run.Manifest.RowsIncluded);
-        Assert.Equal(expected.OrderBy(e => e.Key), run.Manifest.Excluded.OrderBy(e => e.Key));
+        Assert.Equal(representatives.Count, run.RowsIncluded);
+        Assert.Equal(expected.OrderBy(e => e.Key), run.Excluded.OrderBy(e => e.Key));
         // The history reaches the rules that need the database's own data: opt-outs by name, style and work, consent and terms.
         Assert.All([ExclusionReasons.CreatorOptOutName, ExclusionReasons.CreatorOptOutStyle, ExclusionReasons.CreatorOptOutWork,
             ExclusionReasons.ConsentWithdrawn, ExclusionReasons.TermsNotAccepted, ExclusionReasons.IncomingSignal, ExclusionReasons.OpenReports],
-            reason => Assert.True(run.Manifest.Excluded.ContainsKey(reason), $"{reason}: {string.Join(", ", run.Manifest.Excluded)}; {included.Count} included"));
+            reason => Assert.True(run.Excluded.ContainsKey(reason), $"{reason}: {string.Join(", ", run.Excluded)}; {included.Count} included"));
     }
 
     /// <summary>Writes the history into the tables as the platform would have; returns each generated consent event's id in the ledger.</summary>

@@ -65,7 +65,8 @@ public sealed class ExportScenario
         }
 
         var dataset = $"ds-{Guid.NewGuid():N}"[..20];
-        await platform.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), dataset, "test dataset", ConsentPurposes.AiTraining, default);
+        await platform.Get<DatasetSpecs>().CreateAsync(Actor.System("test"),
+            new DatasetSpec { Name = dataset, Description = "test dataset", Purpose = ConsentPurposes.AiTraining }, default).AssertSucceededAsync();
         return new ExportScenario
         {
             Dataset = dataset,

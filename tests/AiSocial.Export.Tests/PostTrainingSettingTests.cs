@@ -11,7 +11,7 @@ public sealed class PostTrainingSettingTests(PlatformFixture platform) : IClassF
     private async Task<HashSet<string>> ExportedIdsAsync(string dataset)
     {
         var output = Path.Combine(Directory.CreateTempSubdirectory("aisocial-post-setting-").FullName, "out");
-        await platform.Get<DatasetExporter>().RunAsync(dataset, output, Actor.System("test"), null, default);
+        Assert.Equal(ExportRunStatus.Succeeded, (await platform.Get<ExportRunner>().RunAsync(dataset, Actor.System("test"), ExportRunKind.Full, output, null, default)).Value.Status);
         var rows = await DuckDb.QueryAsync($"select post_id as id from read_parquet({DuckDb.Literal(Path.Combine(output, "data", "*.parquet"))})");
         return rows.Select(r => r.GetProperty("id").GetString()!).ToHashSet();
     }

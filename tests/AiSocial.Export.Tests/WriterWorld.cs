@@ -74,7 +74,8 @@ internal sealed class WriterWorld(PlatformFixture platform)
     public async Task<DatasetSpec> DatasetAsync(Func<DatasetSpec, DatasetSpec>? change = null)
     {
         var name = $"w-{Guid.NewGuid():N}"[..20];
-        await platform.Get<DatasetCatalog>().EnsureAsync(Actor.System("test"), name, "writer test", ConsentPurposes.AiTraining, default);
+        await platform.Get<DatasetSpecs>().CreateAsync(Actor.System("test"),
+            new DatasetSpec { Name = name, Description = "writer test", Purpose = ConsentPurposes.AiTraining }, default).AssertSucceededAsync();
         var spec = new DatasetSpec { Name = name, Description = "writer test", Purpose = ConsentPurposes.AiTraining, Salt = "a-salt-of-sixteen-or-more" };
         return change is null ? spec : change(spec);
     }

@@ -10,4 +10,11 @@ public static class OutcomeAssertions
         outcome.Refusal ?? throw new XunitException($"Expected a refusal; the operation gave {outcome.Value}.");
 
     public static async Task<Refusal> AssertRefusedAsync<T>(this Task<Outcome<T>> outcome) => (await outcome).AssertRefused();
+
+    /// <summary>Asserts the operation succeeded (naming the refusal when it did not) and returns its value.</summary>
+    public static async Task<T> AssertSucceededAsync<T>(this Task<Outcome<T>> outcome)
+    {
+        var done = await outcome;
+        return done.Refusal is { } refusal ? throw new XunitException($"Expected success; refused: {refusal.Detail}") : done.Value;
+    }
 }

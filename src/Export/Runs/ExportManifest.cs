@@ -49,7 +49,3 @@ public sealed record ExportManifest(
             ?? throw new InvalidDataException($"{FileName} is empty.");
     }
 }
-
-public sealed record ExportProgress(long Done, long Total, long Included);
-
-internal sealed record ExportRun(Guid RunId, string Output, ExportManifest Manifest);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AiSocial.Export.Runs;
+using AiSocial.Export.Writing;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Problems;
@@ -11,9 +12,11 @@ public sealed class ExportFixture : PlatformFixture
 {
     public ExportScenario Scenario { get; private set; } = null!;
 
-    internal ExportRun Run { get; private set; } = null!;
+    public ExportRunResult Run { get; private set; } = null!;
 
-    public List<ExportProgress> Progress { get; } = [];
+    internal ExportManifest Manifest => Run.Manifest!;
+
+    public List<RunProgress> Progress { get; } = [];
 
     public string Output { get; } = Path.Combine(Directory.CreateTempSubdirectory("aisocial-export-").FullName, "out");
 
@@ -21,8 +24,8 @@ public sealed class ExportFixture : PlatformFixture
     {
         await base.StartAsync();
         Scenario = await ExportScenario.CreateAsync(this);
-        Run = (await Get<DatasetExporter>().RunAsync(Scenario.Dataset, Output, Actor.System("test"),
-            new SynchronousProgress<ExportProgress>(Progress.Add), default)).Value;
+        Run = (await Get<ExportRunner>().RunAsync(Scenario.Dataset, Actor.System("test"), ExportRunKind.Full, Output,
+            new SynchronousProgress<RunProgress>(Progress.Add), default)).Value;
     }
 }
 
@@ -32,7 +35,8 @@ public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     public void Report(T value) => report(value);
 }
 
-public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<ExportFixture>
+/// <summary>A run of a dataset of the scenario's posts into a directory of the caller's choosing, as <c>export run --out</c> does.</summary>
+public sealed class ExportScenarioRunTests(ExportFixture export) : IClassFixture<ExportFixture>
 {
     private ExportScenario Scenario => export.Scenario;
 
@@ -70,22 +74,25 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
     {
         var metadata = await DuckDb.QueryAsync($"select decode(value) as value from parquet_kv_metadata({Shards}) where decode(key) = 'huggingface'");
 
-        var features = System.Text.Json.JsonDocument.Parse(Assert.Single(metadata).GetProperty("value").GetString()!).RootElement
-            .GetProperty("info").GetProperty("features");
-        Assert.Equal("Image", features.GetProperty("image").GetProperty("_type").GetString());
-        Assert.Equal("string", features.GetProperty("prompt").GetProperty("dtype").GetString());
+        Assert.Equal(3, metadata.Count); // every shard, the empty ones too
+        Assert.All(metadata, shard =>
+        {
+            var features = System.Text.Json.JsonDocument.Parse(shard.GetProperty("value").GetString()!).RootElement.GetProperty("info").GetProperty("features");
+            Assert.Equal("Image", features.GetProperty("image").GetProperty("_type").GetString());
+            Assert.Equal("string", features.GetProperty("prompt").GetProperty("dtype").GetString());
+        });
     }
 
     [Fact]
     public async Task The_manifest_counts_every_post_by_why_it_was_left_out_and_names_the_ledger_head()
     {
-        var manifest = export.Run.Manifest;
+        var manifest = export.Manifest;
 
         Assert.Equal(2, manifest.RowsIncluded);
         Assert.Equal(1, manifest.Excluded[ExclusionReasons.ConsentMissing]);
         Assert.Equal(1, manifest.Excluded[ExclusionReasons.ConsentWithdrawn]);
         Assert.True(manifest.Excluded[ExclusionReasons.NotPublished] >= 1);
-        Assert.Equal(export.Progress[^1].Done, manifest.RowsIncluded + manifest.Excluded.Values.Sum());
+        Assert.Equal(export.Progress[^1].RowsSeen, manifest.RowsIncluded + manifest.Excluded.Values.Sum());
         Assert.True(manifest.ConsentLedgerHead >= Scenario.ConsentingEventId);
         Assert.Equal(await export.Get<ConsentLedger>().HeadHashAsync(default), manifest.ConsentLedgerHeadHash);
         Assert.Matches("^[0-9a-f]{64}$", manifest.ConsentLedgerHeadHash);
@@ -96,14 +103,20 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
     {
         var manifest = await ExportManifest.ReadAsync(export.Output, default);
 
-        var shard = Assert.Single(manifest.Files);
-        Assert.Equal("data/train-00000-of-00001.parquet", shard.Path);
-        var path = Path.Combine(export.Output, shard.Path);
-        Assert.Equal(new FileInfo(path).Length, shard.Bytes);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))), shard.Sha256);
-        Assert.Equal(2, shard.Rows);
+        // One shard a split (the spec's 0.8/0.1/0.1), the two rows among them; then the files that describe the run.
+        var shards = manifest.Files.Where(f => f.Path.StartsWith("data/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["data/test-00000-of-00001.parquet", "data/train-00000-of-00001.parquet", "data/validation-00000-of-00001.parquet"],
+            shards.Select(s => s.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(2, shards.Sum(s => s.Rows));
+        foreach (var file in manifest.Files)
+        {
+            var path = Path.Combine(export.Output, file.Path);
+            Assert.Equal(new FileInfo(path).Length, file.Bytes);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path))), file.Sha256);
+        }
+
         Assert.Equal(export.Run.RunId, manifest.RunId);
-        Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(export.Output)!, "*.partial-*"));
+        Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(export.Output)!, ".staging-*"));
     }
 
     [Fact]
@@ -121,7 +134,7 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
         var runs = await export.ScalarAsync<long>("select count(*) from export.runs");
         var before = Directory.GetFiles(export.Output, "*", SearchOption.AllDirectories).Select(File.ReadAllBytes).ToList();
 
-        var error = await export.Get<DatasetExporter>().RunAsync(Scenario.Dataset, export.Output, Actor.System("test"), null, default)
+        var error = await export.Get<ExportRunner>().RunAsync(Scenario.Dataset, Actor.System("test"), ExportRunKind.Full, export.Output, null, default)
             .AssertRefusedAsync();
 
         Assert.Equal(ExportProblems.ExportTargetExists, error.Problem);
@@ -132,8 +145,8 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
     [Fact]
     public async Task An_unknown_dataset_is_refused_naming_the_ones_that_exist()
     {
-        var error = await export.Get<DatasetExporter>()
-            .RunAsync("no-such-dataset", Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString()), Actor.System("test"), null, default)
+        var error = await export.Get<ExportRunner>()
+            .RunAsync("no-such-dataset", Actor.System("test"), ExportRunKind.Full, Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString()), null, default)
             .AssertRefusedAsync();
 
         Assert.Equal(CommonProblems.NotFound, error.Problem);
@@ -148,7 +161,7 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
         var output = Path.Combine(blocker, "out"); // its parent is a file, so staging cannot be created
 
         await Assert.ThrowsAnyAsync<IOException>(() =>
-            export.Get<DatasetExporter>().RunAsync(Scenario.Dataset, output, Actor.System("test"), null, default));
+            export.Get<ExportRunner>().RunAsync(Scenario.Dataset, Actor.System("test"), ExportRunKind.Full, output, null, default));
 
         Assert.False(Directory.Exists(output));
         Assert.Equal("failed", await export.ScalarAsync<string>(
@@ -163,14 +176,16 @@ public sealed class DatasetExporterTests(ExportFixture export) : IClassFixture<E
         CopyDirectory(export.Output, copy);
         Assert.All(await ExportVerifier.VerifyAsync(copy, default), r => Assert.True(r.Ok, r.Problem));
 
-        var shard = Path.Combine(copy, "data", "train-00000-of-00001.parquet");
+        var shard = Path.Combine(copy, export.Manifest.Files.First(f => f.Rows > 0).Path);
         var bytes = await File.ReadAllBytesAsync(shard);
         bytes[bytes.Length / 2] ^= 0xFF;
         await File.WriteAllBytesAsync(shard, bytes);
-        Assert.Contains("SHA-256", Assert.Single(await ExportVerifier.VerifyAsync(copy, default)).Problem);
+        var changed = Assert.Single(await ExportVerifier.VerifyAsync(copy, default), r => !r.Ok);
+        Assert.Equal(Path.GetRelativePath(copy, shard).Replace('\\', '/'), changed.Path);
+        Assert.Contains("SHA-256", changed.Problem);
 
         File.Delete(shard);
-        Assert.Equal("missing", Assert.Single(await ExportVerifier.VerifyAsync(copy, default)).Problem);
+        Assert.Equal("missing", Assert.Single(await ExportVerifier.VerifyAsync(copy, default), r => !r.Ok).Problem);
     }
 
     private static void CopyDirectory(string from, string to)

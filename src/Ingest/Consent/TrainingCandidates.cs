@@ -11,12 +11,6 @@ public sealed record CoveringConsent(long EventId, bool Granted, string TermsVer
 /// </summary>
 public static class TrainingCandidates
 {
-    public static async Task<long> CountAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("select count(*) from ingest.posts", connection);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     /// <summary>The newest consent event id: which state of the ledger an export saw.</summary>
     public static async Task<long> LedgerHeadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

@@ -24,6 +24,17 @@ public sealed class StreamingFixture : PlatformFixture
     }
 }
 
+/// <summary>
+/// Peak RSS is the whole process's: this class runs alone, after the classes that run in parallel, so their allocations
+/// are not counted as the export's (with them it once measured 85 MiB of growth against an 80 MiB bound).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasured
+{
+    public const string Name = "memory measured alone";
+}
+
+[Collection(MemoryMeasured.Name)]
 public sealed class StreamingMemoryTests(StreamingFixture platform, ITestOutputHelper log) : IClassFixture<StreamingFixture>
 {
     [Fact]

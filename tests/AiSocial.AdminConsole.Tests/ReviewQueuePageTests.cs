@@ -199,7 +199,7 @@ public sealed class ReviewQueuePageTests(PlatformFixture platform) : IClassFixtu
         var page = await RenderAsModeratorAsync();
         page.WaitForAssertion(() => Assert.Contains(post.Prompt, page.Markup));
 
-        page.Find("[data-testid=remove]").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid=remove]").Click());
 
         var label = Assert.Single(await WaitForLabelsAsync(post.Id));
         Assert.Equal((LabelDecision.Remove, (bool?)true), (label.Decision, label.ShownBlurred));

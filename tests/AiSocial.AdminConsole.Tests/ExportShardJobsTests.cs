@@ -91,15 +91,8 @@ public sealed class ExportShardJobsTests(ClusteredExportFixture cluster) : IClas
     }
 
     /// <summary>Waits for a condition on the database, checking a few times a second; fails (with a node's output) after <see cref="Patience"/>.</summary>
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, WorkerNode? node = null)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Waited {Patience} for {what}.\n{node?.Output}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition, string what, WorkerNode? node = null) =>
+        WorkerNode.WaitForAsync(condition, what, Patience, node is null ? [] : [node]);
 
     private Task<string> StatusAsync(Guid runId) => cluster.ScalarAsync<string>("select status from export.runs where id = $1", runId);
 

@@ -64,6 +64,17 @@ public sealed class WorkerNode : IAsyncDisposable
         return new WorkerNode(Process.Start(start)!);
     }
 
+    /// <summary>Waits for a condition, checking a few times a second; fails with the nodes' output after <paramref name="patience"/>.</summary>
+    public static async Task WaitForAsync(Func<Task<bool>> condition, string what, TimeSpan patience, params WorkerNode[] nodes)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Waited {patience} for {what}.\n" + string.Join("\n----\n", nodes.Select(n => n.Output)));
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Ends the process at once, as a crash or a pulled plug would: no shutdown, no rollback it could run itself.</summary>
     public async Task KillAsync()
     {
@@ -107,15 +118,8 @@ public sealed class WorkerNodesTests(PlatformFixture platform) : IClassFixture<P
     }
 
     /// <summary>Waits for a condition on the database, checking a few times a second, and fails with the nodes' output after <see cref="Patience"/>.</summary>
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, params WorkerNode[] nodes)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Waited {Patience} for {what}.\n" + string.Join("\n----\n", nodes.Select(n => n.Output)));
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition, string what, params WorkerNode[] nodes) =>
+        WorkerNode.WaitForAsync(condition, what, Patience, nodes);
 
     /// <summary>Scheduler instances checked in on the clustered store (none before the first node has created it).</summary>
     private async Task<long> SchedulersAsync()

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AiSocial.Moderation.HashBanks;
 
 namespace AiSocial.Export;
 
@@ -26,6 +27,14 @@ internal sealed record ExportOptions
     /// </summary>
     [Range(1, 1000)]
     public int ShardsPerJob { get; init; } = 1;
+
+    /// <summary>
+    /// How many eligible posts a planning node compares for near-duplicates in memory at once (about 110 bytes each). A
+    /// run with more compares each block with the posts after it by reading their hashes back from the database, so the
+    /// memory stays the same whatever the dataset's size, and the time grows with the number of blocks.
+    /// </summary>
+    [Range(2, int.MaxValue)]
+    public int NearDuplicateBlock { get; init; } = NearDuplicateClusters.DefaultBlockSize;
 
     /// <summary>The public address of the console, for the <c>url</c> of croissant.json; a URN names the dataset when unset.</summary>
     public string? PublicUrl { get; init; }

@@ -352,7 +352,7 @@ public sealed class DatasetFilterTests(WriterFixture world) : IClassFixture<Writ
     }
 
     [Fact]
-    public async Task A_shard_whose_only_row_proved_a_copy_after_planning_is_written_with_no_rows()
+    public async Task Copies_proved_after_their_rows_were_staged_leave_no_shard_behind()
     {
         var spec = world.Spec with
         {
@@ -364,11 +364,40 @@ public sealed class DatasetFilterTests(WriterFixture world) : IClassFixture<Writ
 
         var written = await world.World.WriteAsync(spec);
 
-        // The first bridged post, then the second (a shard of its own until the third joined it to the first).
-        Assert.Equal(["data/train-00000-of-00002.parquet", "data/train-00001-of-00002.parquet"], written.Result.Files.Select(f => f.Path));
-        Assert.Equal([1L, 0L], written.Result.Files.Select(f => f.Rows));
+        // The second bridged post stands alone until the third joins it to the first: shards are cut after that.
+        Assert.Equal(["data/train-00000-of-00001.parquet"], written.Result.Files.Select(f => f.Path));
         var rows = await DuckDb.QueryAsync($"select post_id from read_parquet({WriterWorld.Shards(written)})");
         Assert.Equal([world.BridgedCopies[0].ToString()], rows.Select(r => r.GetProperty("post_id").GetString()!));
+    }
+
+    [Fact]
+    public async Task Near_duplicates_compared_a_block_at_a_time_give_the_same_files_and_clusters()
+    {
+        async Task<string[]> DuplicatesAsync(Guid runId)
+        {
+            var rows = new List<string>();
+            await using var command = world.DataSource.CreateCommand(
+                "select post_id, kept_post_id from export.run_duplicates where run_id = $1 order by post_id");
+            command.Parameters.Add(new() { Value = runId });
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add($"{reader.GetGuid(0)} -> {reader.GetGuid(1)}");
+            }
+
+            return [.. rows];
+        }
+
+        // Blocks of two posts: almost every copy is in another block than its cluster's first post.
+        var whole = await world.World.WriteAsync(world.Spec);
+        var blocks = await world.World.WriteAsync(world.Spec, nearDuplicateBlock: 2);
+
+        Assert.True(whole.Result.DuplicatesCollapsed >= 6, $"{whole.Result.DuplicatesCollapsed} copies");
+        Assert.Equal(await DuplicatesAsync(whole.RunId), await DuplicatesAsync(blocks.RunId));
+        Assert.Equal((whole.Result.RowsWritten, whole.Result.Clusters), (blocks.Result.RowsWritten, blocks.Result.Clusters));
+        Assert.Equal(whole.Result.Files.Select(f => (f.Path, f.Sha256)), blocks.Result.Files.Select(f => (f.Path, f.Sha256)));
+        // The hashes are gone once the run is planned.
+        Assert.Equal(0, await world.ScalarAsync<long>("select count(*) from export.run_hashes where run_id = any($1)", new[] { whole.RunId, blocks.RunId }));
     }
 
     [Fact]

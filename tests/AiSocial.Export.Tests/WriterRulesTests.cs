@@ -95,58 +95,153 @@ public sealed class WriterRulesTests
         Assert.Equal(0, scrubber.Counts.Values.Sum());
     }
 
+    private static byte[] Flipped(byte[] hash, int from, int bits)
+    {
+        var copy = (byte[])hash.Clone();
+        for (var bit = from; bit < from + bits; bit++)
+        {
+            copy[bit / 8 % 32] ^= (byte)(1 << (bit % 8));
+        }
+
+        return copy;
+    }
+
     [Fact]
     public void Copies_join_the_cluster_of_their_earliest_item_even_through_a_chain()
     {
         var clusters = new NearDuplicateClusters();
         var hash = new byte[32];
-        byte[] Flip(int bits)
-        {
-            var copy = (byte[])hash.Clone();
-            for (var i = 0; i < bits; i++)
-            {
-                copy[i / 8] ^= (byte)(1 << (i % 8));
-            }
 
-            return copy;
-        }
+        clusters.Add(hash);
+        clusters.Add(Flipped(hash, 0, 20)); // near the first
+        clusters.Add(Enumerable.Repeat((byte)0xFF, 32).ToArray()); // unrelated
+        clusters.Add(null); // the first's very file, with no hash: linked by the caller
+        clusters.Link(0, 3);
+        clusters.Add(Flipped(hash, 0, 45)); // near the second only
 
-        var far = Enumerable.Repeat((byte)0xFF, 32).ToArray();
-        clusters.Add(Posts[0], new string('a', 64), hash);
-        clusters.Add(Posts[1], new string('b', 64), Flip(20)); // near the first
-        clusters.Add(Posts[2], new string('c', 64), far); // unrelated
-        clusters.Add(Posts[3], new string('a', 64), null); // the first's very file
-        clusters.Add(Posts[4], new string('d', 64), Flip(45)); // near the second only
-
-        var duplicates = clusters.Duplicates();
-        Assert.Equal(new Dictionary<Guid, Guid> { [Posts[1]] = Posts[0], [Posts[3]] = Posts[0], [Posts[4]] = Posts[0] }.OrderBy(d => d.Key),
-            duplicates.OrderBy(d => d.Key));
+        Assert.Equal([(1, 0), (3, 0), (4, 0)], clusters.Duplicates());
         Assert.Equal(1, clusters.Clusters());
-        Assert.Empty(clusters.Demoted);
     }
 
     [Fact]
-    public void An_item_near_two_clusters_joins_them_and_the_later_clusters_first_item_is_demoted()
+    public void An_item_near_two_clusters_joins_them_under_the_earliest_item()
     {
         var clusters = new NearDuplicateClusters();
-        byte[] Hash(int flipped)
+        var hash = new byte[32];
+
+        clusters.Add(hash);
+        clusters.Add(Flipped(hash, 0, 40)); // 40 bits from the first: a cluster of its own
+        clusters.Add(Flipped(hash, 0, 20)); // 20 bits from each
+        clusters.Add(null);
+        clusters.Link(1, 3); // the second's very file
+
+        Assert.Equal([(1, 0), (2, 0), (3, 0)], clusters.Duplicates());
+        Assert.Equal(1, clusters.Clusters());
+    }
+
+    /// <summary>Every pair compared bit by bit: a later item is a copy when its hash, or one of its dihedral hashes, is near an earlier item's.</summary>
+    private static List<(int Position, int Representative)> Oracle(List<HashedItem> items)
+    {
+        static int Distance(byte[] a, ReadOnlySpan<byte> b)
         {
-            var hash = new byte[32];
-            for (var bit = 0; bit < flipped; bit++)
+            var bits = 0;
+            for (var i = 0; i < 32; i++)
             {
-                hash[bit / 8] ^= (byte)(1 << (bit % 8));
+                bits += System.Numerics.BitOperations.PopCount((uint)(a[i] ^ b[i]));
             }
 
-            return hash;
+            return bits;
         }
 
-        Assert.True(clusters.Add(Posts[0], new string('a', 64), Hash(0)));
-        Assert.True(clusters.Add(Posts[1], new string('b', 64), Hash(40))); // 40 bits from the first: a cluster of its own
-        Assert.False(clusters.Add(Posts[2], new string('c', 64), Hash(20))); // 20 bits from each
-        Assert.False(clusters.Add(Posts[3], new string('b', 64), null)); // the second's very file
+        var representative = Enumerable.Range(0, items.Count).ToArray();
+        int Root(int i) => representative[i] == i ? i : Root(representative[i]);
+        for (var later = 0; later < items.Count; later++)
+        {
+            for (var earlier = 0; earlier < later; earlier++)
+            {
+                if (items[earlier].Pdq is not { } hash || items[later].Pdq is null)
+                {
+                    continue;
+                }
 
-        Assert.Equal([Posts[1]], clusters.Demoted);
-        Assert.Equal(new Dictionary<Guid, Guid> { [Posts[1]] = Posts[0], [Posts[2]] = Posts[0], [Posts[3]] = Posts[0] }.OrderBy(d => d.Key),
-            clusters.Duplicates().OrderBy(d => d.Key));
+                var queries = items[later].Dihedral is { } dihedral ? Enumerable.Range(0, 8).Select(d => dihedral[(d * 32)..((d + 1) * 32)]) : [items[later].Pdq!];
+                if (queries.Any(q => Distance(hash, q) <= NearDuplicateClusters.MaxDistance) && Root(earlier) is var a && Root(later) is var b && a != b)
+                {
+                    representative[Math.Max(a, b)] = Math.Min(a, b);
+                }
+            }
+        }
+
+        return [.. Enumerable.Range(0, items.Count).Where(i => Root(i) != i).Select(i => (i, Root(i)))];
+    }
+
+    /// <summary>
+    /// Random families of near copies (some turned, found only through their dihedral hashes), scattered so that copies
+    /// fall in other blocks than their originals: the clusters are the same whatever the block, and the index never holds
+    /// more than one block.
+    /// </summary>
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    public async Task Clusters_found_a_block_at_a_time_equal_those_found_in_one_pass(int seed)
+    {
+        var random = new Random(seed);
+        var items = new List<HashedItem>();
+        var originals = new List<byte[]>();
+        for (var position = 0; position < 600; position++)
+        {
+            byte[]? pdq;
+            byte[]? dihedral = null;
+            var roll = random.Next(10);
+            if (roll < 4 || originals.Count == 0)
+            {
+                pdq = new byte[32];
+                random.NextBytes(pdq);
+                originals.Add(pdq);
+            }
+            else if (roll < 8)
+            {
+                pdq = Flipped(originals[random.Next(originals.Count)], random.Next(256), random.Next(0, 32)); // near, or just too far
+            }
+            else if (roll < 9)
+            {
+                // A turned copy: its own hash is far from the original, one of its dihedral hashes is near it.
+                pdq = new byte[32];
+                random.NextBytes(pdq);
+                dihedral = new byte[256];
+                random.NextBytes(dihedral);
+                Flipped(originals[random.Next(originals.Count)], random.Next(256), random.Next(0, 31)).CopyTo(dihedral, 32 * random.Next(8));
+            }
+            else
+            {
+                pdq = null; // no hash: joins nothing but the file links
+            }
+
+            items.Add(new HashedItem(position, pdq, dihedral));
+        }
+
+        async Task<NearDuplicateClusters> ClusterAsync(int blockSize)
+        {
+            var clusters = new NearDuplicateClusters(blockSize);
+            foreach (var item in items)
+            {
+                clusters.Add(item.Pdq, item.Dihedral);
+            }
+
+            await clusters.LinkAcrossBlocksAsync((from, to) => items.Skip(from).Take(to - from).ToAsyncEnumerable(), default);
+            Assert.InRange(clusters.PeakIndexed, 1, blockSize);
+            return clusters;
+        }
+
+        var whole = await ClusterAsync(items.Count);
+        Assert.Equal(Oracle(items), whole.Duplicates());
+        Assert.InRange(whole.Duplicates().Count, 100, 500);
+        foreach (var blockSize in new[] { 2, 7, 64, 599 })
+        {
+            var blocks = await ClusterAsync(blockSize);
+            Assert.Equal(whole.Duplicates(), blocks.Duplicates());
+            Assert.Equal(whole.Clusters(), blocks.Clusters());
+        }
     }
 }

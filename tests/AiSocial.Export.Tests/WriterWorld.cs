@@ -5,6 +5,7 @@ using AiSocial.Export.Writing;
 using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Media;
+using AiSocial.Moderation.HashBanks;
 using AiSocial.Testing;
 using Npgsql;
 
@@ -83,7 +84,7 @@ internal sealed class WriterWorld(PlatformFixture platform)
     public sealed record Written(Guid RunId, string Staging, WriteResult Result, List<RunProgress> Progress);
 
     /// <summary>One run of the writer as the runner would make it: a run row, a read-only repeatable-read snapshot, a staging directory.</summary>
-    public async Task<Written> WriteAsync(DatasetSpec spec, bool incremental = false)
+    public async Task<Written> WriteAsync(DatasetSpec spec, bool incremental = false, int nearDuplicateBlock = NearDuplicateClusters.DefaultBlockSize)
     {
         var runId = Guid.CreateVersion7();
         await using (var command = platform.DataSource.CreateCommand(
@@ -109,7 +110,7 @@ internal sealed class WriterWorld(PlatformFixture platform)
         }
 
         var result = await new DatasetWriter(platform.DataSource, platform.Get<MediaStore>())
-            .WriteAsync(connection, new WriteRequest(spec, 1, runId, staging, at, incremental), new SynchronousProgress<RunProgress>(progress.Add), default);
+            .WriteAsync(connection, new WriteRequest(spec, 1, runId, staging, at, incremental, NearDuplicateBlock: nearDuplicateBlock), new SynchronousProgress<RunProgress>(progress.Add), default);
         await snapshot.CommitAsync();
         await platform.ExecuteAsync("update export.runs set status = 'succeeded' where id = $1", runId);
         return new Written(runId, staging, result, progress);

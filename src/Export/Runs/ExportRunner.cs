@@ -486,7 +486,7 @@ public sealed class ExportRunner
 
         reporter.Report(new RunProgress("write", 0, 0, 0, 0));
         var request = new WriteRequest(spec, run.Dataset.Version, run.Id, run.Staging, snapshotAt, run.Kind == ExportRunKind.Incremental,
-            _options.ShardsPerJob);
+            _options.ShardsPerJob, _options.NearDuplicateBlock);
         var written = await _writer.PlanAsync(connection, request, reporter, cancellationToken);
         await snapshot.CommitAsync(cancellationToken);
 
@@ -957,11 +957,11 @@ public sealed class ExportRunner
     }
 
     private static async Task DropStagedRowsAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken) =>
-        await DeleteRunRowsAsync(connection, runId, ["run_rows", "run_revocations", "run_shards"], cancellationToken);
+        await DeleteRunRowsAsync(connection, runId, ["run_rows", "run_hashes", "run_revocations", "run_shards"], cancellationToken);
 
     /// <summary>Staged rows and, for a run that is not published, the clusters it recorded.</summary>
     private static async Task DropUnpublishedAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken) =>
-        await DeleteRunRowsAsync(connection, runId, ["run_rows", "run_revocations", "run_shards", "run_duplicates"], cancellationToken);
+        await DeleteRunRowsAsync(connection, runId, ["run_rows", "run_hashes", "run_revocations", "run_shards", "run_duplicates"], cancellationToken);
 
     /// <summary>Deletes a run's rows from each of the named <c>export</c> tables, in one round trip.</summary>
     private static async Task DeleteRunRowsAsync(NpgsqlConnection connection, Guid runId, IEnumerable<string> tables, CancellationToken cancellationToken)

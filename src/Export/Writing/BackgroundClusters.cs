@@ -6,36 +6,42 @@ namespace AiSocial.Export.Writing;
 /// <summary>
 /// <see cref="NearDuplicateClusters.Add"/> on a thread of its own, in the order items are given: its index lookups (about
 /// 50 µs a post at 100k, mostly waiting on memory) then overlap the reading, deciding and staging of the rows around
-/// them instead of holding them up. Each item's answer (whether it stands for itself so far) comes back as a task.
+/// them instead of holding them up.
 /// </summary>
 internal sealed class BackgroundClusters : IAsyncDisposable
 {
-    private readonly NearDuplicateClusters _clusters = new();
-    private readonly Channel<Item> _items = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    /// <summary>Items waiting for the worker, at most (a few hundred KB of hashes): past that the pass waits for it.</summary>
+    private const int QueuedAtMost = 1024;
+
+    private readonly NearDuplicateClusters _clusters;
+    private readonly Channel<(byte[]? Pdq, byte[]? Dihedral)> _items =
+        Channel.CreateBounded<(byte[]?, byte[]?)>(new BoundedChannelOptions(QueuedAtMost) { SingleReader = true, SingleWriter = true });
+
     private readonly Task _worker;
 
-    public BackgroundClusters() => _worker = Task.Run(async () =>
+    public BackgroundClusters(int blockSize)
     {
-        await foreach (var item in _items.Reader.ReadAllAsync())
+        _clusters = new NearDuplicateClusters(blockSize);
+        _worker = Task.Run(async () =>
         {
             try
             {
-                item.Standalone.SetResult(_clusters.Add(item.Id, item.Sha256, item.Pdq, item.Dihedral));
+                await foreach (var (pdq, dihedral) in _items.Reader.ReadAllAsync())
+                {
+                    _clusters.Add(pdq, dihedral);
+                }
             }
             catch (Exception exception)
             {
-                item.Standalone.SetException(exception);
+                _items.Writer.TryComplete(exception); // the pass's next add fails with it instead of waiting for room
+                throw;
             }
-        }
-    });
-
-    /// <summary>Queues an item; the task says what <see cref="NearDuplicateClusters.Add"/> answered for it.</summary>
-    public Task<bool> Add(Guid id, string sha256, byte[]? pdq, byte[]? dihedral)
-    {
-        var standalone = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _items.Writer.TryWrite(new Item(id, sha256, pdq, dihedral, standalone));
-        return standalone.Task;
+        });
     }
+
+    /// <summary>Queues the next item; its position is the number queued before it.</summary>
+    public ValueTask AddAsync(byte[]? pdq, byte[]? dihedral, CancellationToken cancellationToken) =>
+        _items.Writer.WriteAsync((pdq, dihedral), cancellationToken);
 
     /// <summary>Waits for every item queued so far and gives the clusters they make; nothing may be added after.</summary>
     public async Task<NearDuplicateClusters> CompleteAsync()
@@ -45,12 +51,17 @@ internal sealed class BackgroundClusters : IAsyncDisposable
         return _clusters;
     }
 
-    /// <summary>Ends the worker when the pass ends early (it failed or was cancelled); its answers are not wanted then.</summary>
+    /// <summary>Ends the worker when the pass ends early (it failed or was cancelled); its clusters are not wanted then.</summary>
     public async ValueTask DisposeAsync()
     {
         _items.Writer.TryComplete();
-        await _worker;
+        try
+        {
+            await _worker;
+        }
+        catch (Exception)
+        {
+            // A failure in the worker surfaces from CompleteAsync; a pass that ended early has its own error to report.
+        }
     }
-
-    private sealed record Item(Guid Id, string Sha256, byte[]? Pdq, byte[]? Dihedral, TaskCompletionSource<bool> Standalone);
 }

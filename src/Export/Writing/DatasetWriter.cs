@@ -4,6 +4,7 @@ using AiSocial.Export.Runs;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
 using AiSocial.Ingest.Posts;
+using AiSocial.Moderation.HashBanks;
 using Npgsql;
 
 namespace AiSocial.Export.Writing;
@@ -13,10 +14,11 @@ namespace AiSocial.Export.Writing;
 /// decided by <see cref="Eligibility"/> and the spec's filters, near-duplicates collapse to their earliest post, and each
 /// row goes to the split its salted row key falls in and to a shard cut from the rows' known sizes; the dataset's
 /// unrevoked published rows are read in step (post-id order too), so a published post now excluded becomes a revocation.
-/// Rows (without images), shards and revocations are staged by binary COPY on other connections (the snapshot is
-/// read-only). <see cref="WriteRangeAsync"/> then writes a range of those shards, on this node or any other, reading the
-/// images from the media store. Memory holds a batch of posts, the near-duplicate index's hashes and, per range being
-/// written, a row group, whatever the dataset's size.
+/// Rows (without images), hashes, shards and revocations are staged by binary COPY on other connections (the snapshot
+/// is read-only). <see cref="WriteRangeAsync"/> then writes a range of those shards, on this node or any other, reading
+/// the images from the media store. Memory holds a batch of posts, one block of the near-duplicate index
+/// (<see cref="NearDuplicateClusters"/>), the copies found and, per range being written, a row group, whatever the
+/// dataset's size.
 /// </summary>
 internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore media)
 {
@@ -25,9 +27,6 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
     public const string FilterLabelConfidence = "filter_label_confidence";
 
     private const int ProgressEvery = 256;
-
-    /// <summary>Eligible posts held while their near-duplicate lookups run beside the pass (about 1 MB of posts).</summary>
-    private const int WaitingAtMost = 1024;
 
     /// <summary>
     /// Reads the snapshot and decides everything but the bytes: which rows go in, their splits and shards, the counts and
@@ -62,20 +61,18 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
             : candidate.LabelConfidence < spec.Filters.MinLabelConfidence ? FilterLabelConfidence
             : null;
 
-        // One pass: every row to write is staged, without its image, as it is read, and each split cut into shards.
-        // Whether a post is a copy of an earlier one is decided beside the pass (BackgroundClusters), so an eligible
-        // post waits, in order, until it is known; an earlier row that a later one proves a copy (it joins two
-        // clusters) is taken out of the staged rows at the end, leaving a gap in its split's numbering.
-        await using var clusters = new BackgroundClusters();
-        var waiting = new Queue<(DatasetCandidate Candidate, long ConsentEventId, Task<bool> Standalone)>();
+        // One pass: every row to write is staged, without its image, as it is read, numbered by its post's position among
+        // the eligible posts; near-duplicates are looked for beside the pass (BackgroundClusters) among the posts of the
+        // same block, and the hashes staged so blocks that closed can be compared with the posts after them at the end.
+        await using var clusters = new BackgroundClusters(request.NearDuplicateBlock);
+        await using var hashes = await StagedHashes.OpenAsync(dataSource, request.RunId, cancellationToken);
         await using var stagedRows = await StagedRows.OpenAsync(dataSource, request.RunId, cancellationToken);
         await using var revocations = await StagedRevocations.OpenAsync(dataSource, request.RunId, cancellationToken);
-        var planners = RowKeys.Splits.ToDictionary(split => split,
-            split => new ShardPlanner(split, spec.RowGroupMb * 1024L * 1024, spec.ShardSizeMb * 1024L * 1024));
         var excluded = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var revoked = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var scrubber = new TextScrubber();
         long seen = 0, written = 0;
+        var position = 0;
         void Report(string phase) => progress.Report(new RunProgress(phase, seen, written, excluded.Values.Sum(), 0));
 
         var datasetId = await DatasetIdAsync(snapshot, spec.Name, cancellationToken);
@@ -107,15 +104,17 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
                 }
                 else
                 {
-                    var standalone = clusters.Add(post, candidate.Media!.Sha256, candidate.Eligibility.Pdq, candidate.PdqDihedral);
+                    var (pdq, dihedral) = (candidate.Eligibility.Pdq, candidate.PdqDihedral);
+                    await clusters.AddAsync(pdq, dihedral, cancellationToken);
+                    await hashes.AddAsync(position, post, candidate.Media!.Sha256, pdq, dihedral, cancellationToken);
                     // A post an incremental run published before is in the clusters, but not written again.
                     if (!(request.Incremental && previous is not null))
                     {
-                        waiting.Enqueue((candidate, verdict.ConsentEventId!.Value, standalone));
+                        await StageAsync(candidate, verdict.ConsentEventId!.Value, position);
                     }
-                }
 
-                await StageAnsweredAsync(WaitingAtMost);
+                    position++;
+                }
 
                 if (seen % ProgressEvery == 0)
                 {
@@ -130,33 +129,44 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
             }
         }
 
-        await StageAnsweredAsync(0);
-        var collapsed = await clusters.CompleteAsync();
         await stagedRows.CompleteAsync(cancellationToken);
-        var demoted = await StagedRows.RemoveAsync(dataSource, request.RunId, collapsed.Demoted, cancellationToken);
-        written -= demoted.Rows;
-        scrubber.Remove(demoted.Scrubbed);
+        await hashes.CompleteAsync(cancellationToken);
+        await revocations.CompleteAsync(cancellationToken);
+
+        // Copies: near ones across blocks, then the same files, then out of the staged rows (their rows were staged
+        // before anything later could prove them copies).
+        var collapsed = await clusters.CompleteAsync();
+        await collapsed.LinkAcrossBlocksAsync((from, to) => StagedHashes.ReadAsync(dataSource, request.RunId, from, to, cancellationToken), cancellationToken);
+        await StagedHashes.LinkSameFilesAsync(dataSource, request.RunId, collapsed, cancellationToken);
         var duplicates = collapsed.Duplicates();
-        var clusterCount = collapsed.Clusters();
-        await StagedRows.RecordDuplicatesAsync(dataSource, request.RunId, duplicates, cancellationToken);
+        var removed = await StagedHashes.CollapseAsync(dataSource, request.RunId, duplicates, cancellationToken);
+        written -= removed.Rows;
+        scrubber.Remove(removed.Scrubbed);
+        memory.Sample();
 
         // Every split the spec declares exists, with the schema, even when no row landed in it (a small or empty
-        // dataset): readers and the card can name it. Shards are numbered in ranges, split by split, one job a range.
+        // dataset): readers and the card can name it. Shards are cut from the rows left, split by split, and numbered
+        // in ranges, one job a range.
         var shards = new List<PlannedShard>();
-        foreach (var planner in planners.Values)
+        foreach (var split in RowKeys.Splits)
         {
-            var cut = planner.Complete(keepEmpty: planner.Split == RowKeys.Train || Ratio(spec.Splits, planner.Split) > 0);
-            shards.AddRange(cut.Select((s, i) => new PlannedShard(planner.Split, i, cut.Count, 0, s.First, s.Last,
-                $"data/{planner.Split}-{i:D5}-of-{cut.Count:D5}.parquet")));
+            var planner = new ShardPlanner(split, spec.RowGroupMb * 1024L * 1024, spec.ShardSizeMb * 1024L * 1024);
+            await foreach (var (seq, bytes) in StagedRows.SizesAsync(dataSource, request.RunId, split, cancellationToken))
+            {
+                planner.Add(seq, bytes);
+            }
+
+            var cut = planner.Complete(keepEmpty: split == RowKeys.Train || Ratio(spec.Splits, split) > 0);
+            shards.AddRange(cut.Select((s, i) => new PlannedShard(split, i, cut.Count, 0, s.First, s.Last,
+                $"data/{split}-{i:D5}-of-{cut.Count:D5}.parquet")));
         }
 
         var perRange = Math.Max(1, request.ShardsPerRange);
         shards = [.. shards.Select((s, i) => s with { Range = i / perRange })];
-        await revocations.CompleteAsync(cancellationToken);
         await RunShards.InsertAsync(dataSource, request.RunId, shards, cancellationToken);
         memory.Sample();
         Report("planned");
-        return new WritePlan(seen, written, excluded, scrubber.Counts, duplicates.Count, clusterCount, revoked.Values.Sum(), revoked,
+        return new WritePlan(seen, written, excluded, scrubber.Counts, duplicates.Count, collapsed.Clusters(), revoked.Values.Sum(), revoked,
             shards.Count == 0 ? 0 : shards[^1].Range + 1, memory.Peak);
 
         static double Ratio(Datasets.DatasetSplits ratios, string split) => split switch
@@ -166,27 +176,18 @@ internal sealed class DatasetWriter(NpgsqlDataSource dataSource, MediaStore medi
             _ => ratios.Test,
         };
 
-        // Stages the waiting posts, in order, whose answers are in; waits for answers while more than `most` are waiting.
-        async Task StageAnsweredAsync(int most)
+        async Task StageAsync(DatasetCandidate candidate, long consentEventId, int seq)
         {
-            while (waiting.TryPeek(out var next) && (next.Standalone.IsCompleted || waiting.Count > most))
+            var before = scrubber.Total;
+            var row = Row(candidate, consentEventId, keys, spec.License, scrubber);
+            if (scrubber.Total - before is var scrubbed && scrubbed != default)
             {
-                waiting.Dequeue();
-                if (await next.Standalone)
-                {
-                    var before = scrubber.Total;
-                    var row = Row(next.Candidate, next.ConsentEventId, keys, spec.License, scrubber);
-                    if (scrubber.Total - before is var scrubbed && scrubbed != default)
-                    {
-                        row = row with { Scrubbed = scrubbed };
-                    }
-
-                    var split = keys.Split(row.RowKey, spec.Splits);
-                    var seq = planners[split].Add(row.ApproximateBytes + next.Candidate.MediaBytes);
-                    await stagedRows.AddAsync(row, split, seq, next.Candidate.Media!.Sha256, cancellationToken);
-                    written++;
-                }
+                row = row with { Scrubbed = scrubbed };
             }
+
+            var bytes = row.ApproximateBytes + candidate.MediaBytes;
+            await stagedRows.AddAsync(row, keys.Split(row.RowKey, spec.Splits), seq, bytes, candidate.Media!.Sha256, cancellationToken);
+            written++;
         }
 
         async Task Revoke(PublishedRow row, string reason)

@@ -6,13 +6,11 @@ using Npgsql;
 namespace AiSocial.Export.Writing;
 
 /// <summary>
-/// A planned shard: rows <see cref="FirstRow"/>..<see cref="LastRow"/> (by <c>seq</c>) of its split, its final
-/// <see cref="Path"/>, and the <see cref="Range"/> (the job) that writes it. A shard with no rows has LastRow &lt; FirstRow.
+/// A planned shard: the rows of its split numbered <see cref="FirstRow"/>..<see cref="LastRow"/> (by <c>seq</c>, which
+/// has gaps: the other splits' rows and the copies taken out), its final <see cref="Path"/>, and the <see cref="Range"/>
+/// (the job) that writes it. A shard with no rows has LastRow &lt; FirstRow.
 /// </summary>
-internal sealed record PlannedShard(string Split, int Index, int OfCount, int Range, long FirstRow, long LastRow, string Path)
-{
-    public long Rows => LastRow - FirstRow + 1;
-}
+internal sealed record PlannedShard(string Split, int Index, int OfCount, int Range, long FirstRow, long LastRow, string Path);
 
 /// <summary>
 /// Cuts one split's rows, in order, into row groups and shards the way <see cref="SplitShardWriter"/> would, from each
@@ -23,26 +21,23 @@ internal sealed record PlannedShard(string Split, int Index, int OfCount, int Ra
 internal sealed class ShardPlanner(string split, long rowGroupBytes, long shardBytes)
 {
     private readonly List<(long First, long Last)> _shards = [];
-    private long _next;
-    private long _groupFirst;
+    private long? _groupFirst;
+    private long _last;
     private long _groupBytes;
     private long _shardBytes;
 
     public string Split => split;
 
-    public bool IsEmpty => _next == 0;
-
-    /// <summary>Takes the next row and returns its number in the split.</summary>
-    public long Add(long estimatedBytes)
+    /// <summary>Takes the split's next row: its number (greater than the last one's) and estimated size.</summary>
+    public void Add(long seq, long estimatedBytes)
     {
-        var seq = _next++;
+        _groupFirst ??= seq;
+        _last = seq;
         _groupBytes += estimatedBytes;
         if (_groupBytes >= rowGroupBytes)
         {
             FlushGroup();
         }
-
-        return seq;
     }
 
     /// <summary>The split's shards; an empty split that must exist gets one shard with no rows.</summary>
@@ -59,20 +54,20 @@ internal sealed class ShardPlanner(string split, long rowGroupBytes, long shardB
 
     private void FlushGroup()
     {
-        if (_groupFirst == _next)
+        if (_groupFirst is not { } first)
         {
             return;
         }
 
         if (_shards.Count == 0 || _shardBytes > 0 && _shardBytes + _groupBytes > shardBytes)
         {
-            _shards.Add((_groupFirst, _next - 1));
+            _shards.Add((first, _last));
             _shardBytes = 0;
         }
 
-        _shards[^1] = (_shards[^1].First, _next - 1);
+        _shards[^1] = (_shards[^1].First, _last);
         _shardBytes += _groupBytes;
-        _groupFirst = _next;
+        _groupFirst = null;
         _groupBytes = 0;
     }
 }

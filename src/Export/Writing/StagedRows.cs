@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AiSocial.Export.Parquet;
@@ -76,8 +77,9 @@ internal sealed class PublishedRows : IAsyncDisposable
 
 /// <summary>
 /// The rows a run will write, streamed into <c>export.run_rows</c> by binary COPY on a connection of their own as the
-/// snapshot is read: each with its place in its split (<c>seq</c>), its media file and everything else it holds as JSON,
-/// so any node can write its shard later without the snapshot. A row's shard is the planned shard whose seq range holds it.
+/// snapshot is read: each with its place in order (<c>seq</c>, its post's position among the eligible posts, so a split's
+/// rows are in order with gaps), its estimated size, its media file and everything else it holds as JSON, so any node can
+/// write its shard later without the snapshot. A row's shard is the planned shard of its split whose seq range holds it.
 /// </summary>
 internal sealed class StagedRows : IAsyncDisposable
 {
@@ -96,12 +98,12 @@ internal sealed class StagedRows : IAsyncDisposable
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var copy = await connection.BeginBinaryImportAsync(
-            "copy export.run_rows (run_id, row_key, post_id, split, seq, media_sha256, row_data) from stdin (format binary)", cancellationToken);
+            "copy export.run_rows (run_id, row_key, post_id, split, seq, bytes, media_sha256, row_data) from stdin (format binary)", cancellationToken);
         return new StagedRows(connection, copy, runId);
     }
 
     /// <summary>A row without its image (<see cref="DatasetRow.ImageBytes"/> empty), read back by <see cref="RunShards.RowsAsync"/>.</summary>
-    public async Task AddAsync(DatasetRow row, string split, long seq, string mediaSha256, CancellationToken cancellationToken)
+    public async Task AddAsync(DatasetRow row, string split, long seq, long bytes, string mediaSha256, CancellationToken cancellationToken)
     {
         await _copy.StartRowAsync(cancellationToken);
         await _copy.WriteAsync(_runId, NpgsqlDbType.Uuid, cancellationToken);
@@ -109,25 +111,25 @@ internal sealed class StagedRows : IAsyncDisposable
         await _copy.WriteAsync(row.PostId, NpgsqlDbType.Uuid, cancellationToken);
         await _copy.WriteAsync(split, NpgsqlDbType.Text, cancellationToken);
         await _copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
+        await _copy.WriteAsync(bytes, NpgsqlDbType.Bigint, cancellationToken);
         await _copy.WriteAsync(mediaSha256, NpgsqlDbType.Text, cancellationToken);
         await _copy.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(row, StagedRowJson.Default.DatasetRow), NpgsqlDbType.Bytea, cancellationToken);
     }
 
     /// <summary>
-    /// Takes the rows of <paramref name="posts"/> out of a run's staged rows (after the COPY ended): rows staged before a
-    /// later post proved them copies. Returns how many there were, and what scrubbing had replaced in their text.
+    /// Takes the rows of the run's recorded copies (<c>export.run_duplicates</c>) out of its staged rows, after the COPY
+    /// ended. Returns how many there were, and what scrubbing had replaced in their text.
     /// </summary>
-    public static async Task<(int Rows, ScrubCounts Scrubbed)> RemoveAsync(NpgsqlDataSource dataSource, Guid runId, IReadOnlyList<Guid> posts,
+    public static async Task<(int Rows, ScrubCounts Scrubbed)> RemoveDuplicatesAsync(NpgsqlConnection connection, Guid runId,
         CancellationToken cancellationToken)
     {
-        if (posts.Count == 0)
-        {
-            return (0, default);
-        }
-
-        await using var command = dataSource.CreateCommand("delete from export.run_rows where run_id = $1 and post_id = any($2) returning row_data");
+        await using var command = new NpgsqlCommand(
+            """
+            delete from export.run_rows r using export.run_duplicates d
+            where r.run_id = $1 and d.run_id = $1 and r.post_id = d.post_id
+            returning r.row_data
+            """, connection);
         command.Parameters.Add(new() { Value = runId });
-        command.Parameters.Add(new() { Value = posts.ToArray() });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var (rows, scrubbed) = (0, default(ScrubCounts));
         while (await reader.ReadAsync(cancellationToken))
@@ -139,30 +141,18 @@ internal sealed class StagedRows : IAsyncDisposable
         return (rows, scrubbed);
     }
 
-    /// <summary>
-    /// Records the run's clusters in <c>export.run_duplicates</c>: each post left out as a copy, with the post whose row
-    /// stands for it. Kept with a published run, deleted with one that is not.
-    /// </summary>
-    public static async Task RecordDuplicatesAsync(NpgsqlDataSource dataSource, Guid runId, IReadOnlyDictionary<Guid, Guid> duplicates,
-        CancellationToken cancellationToken)
+    /// <summary>A split's staged rows in order, each as its number and estimated size: what its shards are cut from.</summary>
+    public static async IAsyncEnumerable<(long Seq, long Bytes)> SizesAsync(NpgsqlDataSource dataSource, Guid runId, string split,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (duplicates.Count == 0)
+        await using var command = dataSource.CreateCommand("select seq, bytes from export.run_rows where run_id = $1 and split = $2 order by seq");
+        command.Parameters.Add(new() { Value = runId });
+        command.Parameters.Add(new() { Value = split });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            return;
+            yield return (reader.GetInt64(0), reader.GetInt64(1));
         }
-
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "copy export.run_duplicates (run_id, post_id, kept_post_id) from stdin (format binary)", cancellationToken);
-        foreach (var (post, kept) in duplicates.OrderBy(d => d.Key))
-        {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(runId, NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(post, NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(kept, NpgsqlDbType.Uuid, cancellationToken);
-        }
-
-        await copy.CompleteAsync(cancellationToken);
     }
 
     /// <summary>Ends the COPY: every row is staged.</summary>

@@ -1,4 +1,5 @@
 using AiSocial.Export.Datasets;
+using AiSocial.Moderation.HashBanks;
 
 namespace AiSocial.Export.Writing;
 
@@ -7,7 +8,7 @@ namespace AiSocial.Export.Writing;
 /// shards one range (one job) writes.
 /// </summary>
 internal sealed record WriteRequest(DatasetSpec Spec, int SpecVersion, Guid RunId, string StagingDirectory,
-    DateTimeOffset SnapshotAt, bool Incremental, int ShardsPerRange = 1);
+    DateTimeOffset SnapshotAt, bool Incremental, int ShardsPerRange = 1, int NearDuplicateBlock = NearDuplicateClusters.DefaultBlockSize);
 
 /// <summary>Where a write is, reported as it goes.</summary>
 public sealed record RunProgress(string Phase, long RowsSeen, long RowsWritten, long RowsExcluded, long BytesWritten);

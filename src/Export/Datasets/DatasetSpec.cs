@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using AiSocial.Ingest.Consent;
 using AiSocial.Problems;
@@ -78,9 +79,14 @@ public sealed partial record DatasetSpec
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.Strict,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(), // what the serializer would use anyway; named so RequiredFields can ask it
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The JSON names of the <c>required</c> properties, as the serializer sees them.</summary>
+    private static readonly string[] RequiredFields =
+        [.. Json.GetTypeInfo(typeof(DatasetSpec)).Properties.Where(p => p.IsRequired).Select(p => p.Name)];
 
     /// <summary>
     /// The spec as anyone outside the database sees it (manifests, the API, the console, the CLI): without the salt,
@@ -102,7 +108,7 @@ public sealed partial record DatasetSpec
 
             // Named as every other field is, not by the serializer's message (which names a .NET type).
             var missing = new ValidationErrors();
-            foreach (var field in (string[])["name", "description"])
+            foreach (var field in RequiredFields)
             {
                 if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
                 {

@@ -209,7 +209,7 @@ public sealed class ExportShardJobsTests(ClusteredExportFixture cluster) : IClas
         await WaitForAsync(async () => await ShardJobsAsync() == 0, "the run's range jobs to end");
         Assert.False(Directory.Exists(output), $"{output} was published.");
         Assert.False(Directory.Exists(staging), $"{staging} was left behind.");
-        foreach (var table in new[] { "run_rows", "run_shards", "run_revocations" })
+        foreach (var table in new[] { "run_rows", "run_hashes", "run_shards", "run_revocations" })
         {
             Assert.Equal(0L, await cluster.ScalarAsync<long>($"select count(*) from export.{table} where run_id = $1", runId));
         }

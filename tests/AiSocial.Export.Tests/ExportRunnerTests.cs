@@ -340,6 +340,8 @@ public sealed class ExportRunnerTests(RunnerFixture runs) : IClassFixture<Runner
             """, killed, dataset.DatasetId, output);
         await runs.ExecuteAsync("insert into export.run_rows (run_id, row_key, post_id, split, seq) values ($1, 'k', $2, 'train', 0)",
             killed, runs.Scenario.ConsentingPublished[0].Id);
+        await runs.ExecuteAsync("insert into export.run_hashes (run_id, position, post_id, sha256) values ($1, 0, $2, '\\x00')",
+            killed, runs.Scenario.ConsentingPublished[0].Id);
 
         var run = await runs.RunAsync(dataset.Spec.Name);
 
@@ -349,6 +351,7 @@ public sealed class ExportRunnerTests(RunnerFixture runs) : IClassFixture<Runner
         Assert.False(Directory.Exists(staging));
         Assert.False(Directory.Exists(output));
         Assert.Equal(0, await runs.ScalarAsync<long>("select count(*) from export.run_rows where run_id = $1", killed));
+        Assert.Equal(0, await runs.ScalarAsync<long>("select count(*) from export.run_hashes where run_id = $1", killed));
         Assert.Equal(2, await runs.ScalarAsync<long>("select count(*) from export.published_rows where dataset_id = $1", dataset.DatasetId));
         Assert.Equal("1.0.0", run.Manifest!.Version);
         Assert.Contains(await runs.Get<AuditLog>().ForSubjectAsync("dataset", dataset.Spec.Name, default),

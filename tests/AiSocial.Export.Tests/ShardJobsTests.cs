@@ -109,7 +109,7 @@ public sealed class ShardJobsFixture : PlatformFixture
     {
         Assert.Equal((status, null), await RunAsync(runId));
         Assert.Empty(Directory.GetDirectories(Path.Combine(ExportRoot, dataset.Spec.Name)));
-        foreach (var table in new[] { "run_rows", "run_shards", "run_revocations" })
+        foreach (var table in new[] { "run_rows", "run_hashes", "run_shards", "run_revocations" })
         {
             Assert.Equal(0, await ScalarAsync<long>($"select count(*) from export.{table} where run_id = $1", runId));
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using AiSocial.Export;
 using AiSocial.Export.Datasets;
@@ -8,6 +9,7 @@ using AiSocial.Ingest.Audit;
 using AiSocial.Ingest.Consent;
 using AiSocial.Ingest.Database;
 using AiSocial.Ingest.Media;
+using AiSocial.Moderation.HashBanks;
 using AiSocial.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +71,7 @@ public static class ExportBenchmarks
     {
         var posts = 100_000;
         var rowGroupMb = DatasetSpec.DefaultRowGroupMb;
+        var block = NearDuplicateClusters.DefaultBlockSize;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--posts" && i + 1 < args.Length && int.TryParse(args[++i], out var n) && n > 0)
@@ -79,10 +82,15 @@ public static class ExportBenchmarks
             {
                 rowGroupMb = mb;
             }
+            else if (args[i] == "--near-duplicate-block" && i + 1 < args.Length && int.TryParse(args[++i], out var b) && b >= 2)
+            {
+                block = b;
+            }
             else
             {
                 Console.Error.WriteLine(
-                    $"usage: aisocial bench export [--posts N] [--row-group-mb M]  (N eligible posts, default 100000; the spec's row groups, 1-100 MB, default {DatasetSpec.DefaultRowGroupMb})");
+                    $"usage: aisocial bench export [--posts N] [--row-group-mb M] [--near-duplicate-block B]  (N eligible posts, default 100000; the spec's " +
+                    $"row groups, 1-100 MB, default {DatasetSpec.DefaultRowGroupMb}; posts compared for near-duplicates in memory at once, default {NearDuplicateClusters.DefaultBlockSize})");
                 return 2;
             }
         }
@@ -107,7 +115,8 @@ public static class ExportBenchmarks
             var services = host.Services;
             await services.GetRequiredService<MigrationRunner>().ApplyAsync();
 
-            Console.WriteLine($"Export of {posts:N0} eligible posts ({Environment.ProcessorCount} cores); work directory {work.FullName}");
+            Console.WriteLine($"Export of {posts:N0} eligible posts ({Environment.ProcessorCount} cores, near-duplicates compared {block:N0} posts at a time); " +
+                              $"work directory {work.FullName}");
             var seeder = new ExportSeeder(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<MediaStore>(),
                 services.GetRequiredService<ConsentLedger>(), services.GetRequiredService<TermsCatalog>());
             var seeded = await seeder.SeedAsync(posts, default);
@@ -125,7 +134,7 @@ public static class ExportBenchmarks
 
             // The run goes in a process of its own, as `./aisocial export run` does: this one holds what seeding left (the
             // runtime keeps the memory it grew to, about 1 GB at 10k posts), which is not the exporter's.
-            var measured = await RunInChildAsync(database, mediaRoot, exportRoot);
+            var measured = await RunInChildAsync(database, mediaRoot, exportRoot, block);
             if (measured.Error is { } error)
             {
                 Console.Error.WriteLine($"The run did not publish: {error}");
@@ -204,9 +213,10 @@ public static class ExportBenchmarks
 
     private static readonly JsonSerializerOptions MeasuredJson = new(JsonSerializerDefaults.Web);
 
-    private static async Task<Measured> RunInChildAsync(string database, string mediaRoot, string exportRoot)
+    private static async Task<Measured> RunInChildAsync(string database, string mediaRoot, string exportRoot, int block)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!, [typeof(ExportBenchmarks).Assembly.Location, "export-run", database, mediaRoot, exportRoot])
+        var start = new ProcessStartInfo(Environment.ProcessPath!,
+            [typeof(ExportBenchmarks).Assembly.Location, "export-run", database, mediaRoot, exportRoot, block.ToString(CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
         };
@@ -222,11 +232,12 @@ public static class ExportBenchmarks
 
     /// <summary>
     /// The child: runs the dataset with <see cref="ExportRunner.RunAsync"/> in this fresh process (as <c>./aisocial export
-    /// run</c> would) and prints what it measured as JSON; args: database, media root, export root.
+    /// run</c> would) and prints what it measured as JSON; args: database, media root, export root and, optionally, the
+    /// near-duplicate block.
     /// </summary>
     public static async Task<int> RunChildAsync(string[] args)
     {
-        using var host = BuildHost(args[0], args[1], args[2]);
+        using var host = BuildHost(args[0], args[1], args[2], args.Length > 3 ? args[3] : null);
         var runner = host.Services.GetRequiredService<ExportRunner>();
         var rssAtStart = Environment.WorkingSet;
         ResetPeakRss();
@@ -253,7 +264,7 @@ public static class ExportBenchmarks
 
     private static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
 
-    private static IHost BuildHost(string database, string mediaRoot, string exportRoot)
+    private static IHost BuildHost(string database, string mediaRoot, string exportRoot, string? nearDuplicateBlock = null)
     {
         var builder = OneShotHosts.CreateBuilder(environmentName: "Production");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -262,6 +273,7 @@ public static class ExportBenchmarks
             ["Media:Root"] = mediaRoot,
             ["Export:Root"] = exportRoot,
             ["Moderation:RunScheduledScans"] = "false",
+            ["Export:NearDuplicateBlock"] = nearDuplicateBlock,
         });
         // Warnings and errors only (a run's heartbeat, a failed range): the figures stay readable.
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);

@@ -8,6 +8,8 @@ switch (args.FirstOrDefault())
         return await ScanBenchmarks.RunAsync();
     case "export":
         return await ExportBenchmarks.RunAsync(args[1..]);
+    case "dedupe":
+        return await DedupeBenchmarks.RunAsync(args[1..]);
     case "export-run": // the process `export` measures the run in
         return await ExportBenchmarks.RunChildAsync(args[1..]);
     case "feed" when args.ElementAtOrDefault(1) == "timelines":
@@ -32,6 +34,6 @@ switch (args.FirstOrDefault())
         }
 
     default:
-        Console.Error.WriteLine("usage: aisocial bench models | scan | feed [imaging] [events] | feed timelines [--posts 100000,1000000] [--rate 200] [--seconds 20] | export [--posts 100000]");
+        Console.Error.WriteLine("usage: aisocial bench models | scan | feed [imaging] [events] | feed timelines [--posts 100000,1000000] [--rate 200] [--seconds 20] | export [--posts 100000] | dedupe [--posts 250000,500000,1000000] [--block 125000]");
         return 2;
 }

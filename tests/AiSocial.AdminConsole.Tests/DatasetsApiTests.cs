@@ -177,6 +177,17 @@ public sealed class DatasetsApiTests(DatasetsConsole console) : IClassFixture<Da
         await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{Base}/revocations?since=yesterday"), HttpStatusCode.BadRequest, "validation-failed");
         await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{Base}/revocations?cursor=bm9wZQ"), HttpStatusCode.BadRequest, "invalid-cursor");
         await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync("/api/v1/datasets/no-such-set/revocations"), HttpStatusCode.NotFound, "dataset-not-found");
+
+        // A run's id stands for its snapshot: what later runs revoked, which a copy of that run must still delete.
+        var snapshotAt = await console.ScalarAsync<DateTime>("select snapshot_at from export.runs where id = $1", console.Run.RunId);
+        await console.ExecuteAsync(
+            """
+            insert into export.published_rows (dataset_id, row_key, post_id, run_id, split, shard, published_at, revoked_run_id, revoked_reason, revoked_at)
+            values ($1, 'k5', $2, $3, 'train', 'data/train-00000-of-00001.parquet', $4, $3, 'moderation', $4::timestamptz + interval '1 minute')
+            """, dataset, Guid.NewGuid(), console.Run.RunId, snapshotAt);
+        var sinceRun = await engineer.GetFromJsonAsync<JsonElement>($"{Base}/revocations?since={console.Run.RunId}");
+        Assert.Equal(["k5"], sinceRun.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("rowKey").GetString()));
+        await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{Base}/revocations?since={Guid.NewGuid()}"), HttpStatusCode.NotFound, "export-run-not-found");
     }
 
     [Fact]

@@ -189,14 +189,27 @@ public static class DatasetEndpoints
         };
     }
 
-    /// <summary>Rows the dataset revoked after <paramref name="since"/> (RFC 3339; all when absent), oldest first, a page at a time.</summary>
+    /// <summary>
+    /// Rows the dataset revoked after <paramref name="since"/>, oldest first, a page at a time: an RFC 3339 time, or the id
+    /// of a run it published (what was revoked after that run: what a copy of it must still delete); all when absent.
+    /// </summary>
     private static async Task<Results<Ok<RevocationsResponse>, BadRequestProblem, NotFoundProblem>> Revocations(string name, ExportRuns runs,
         CancellationToken cancellationToken, string? since = null, string? cursor = null, int limit = DefaultRevocationsPerPage)
     {
         var from = DateTimeOffset.MinValue;
-        if (since is not null && !DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out from))
+        if (since is not null && Guid.TryParse(since, out var runId))
         {
-            return new BadRequestProblem(Refusal.Invalid("since", "since is an RFC 3339 time, such as 2026-12-01T00:00:00Z."));
+            var snapshot = await runs.PublishedSnapshotAsync(name, runId, cancellationToken);
+            if (snapshot.Refusal is { } refused)
+            {
+                return refused.Problem.Status == StatusCodes.Status404NotFound ? new NotFoundProblem(refused) : new BadRequestProblem(refused);
+            }
+
+            from = snapshot.Value;
+        }
+        else if (since is not null && !DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out from))
+        {
+            return new BadRequestProblem(Refusal.Invalid("since", "since is an RFC 3339 time, such as 2026-12-01T00:00:00Z, or the id of a run the dataset published."));
         }
 
         if (limit is < 1 or > ExportRuns.MaxRevocationsPerPage)

@@ -10,34 +10,18 @@ namespace AiSocial.Export.Writing;
 /// in by binary COPY as the snapshot is read: what <see cref="NearDuplicateClusters"/> reads back to compare blocks that no
 /// longer fit in memory, what exact copies are found from, and how a position names its post again.
 /// </summary>
-internal sealed class StagedHashes : IAsyncDisposable
+internal sealed class StagedHashes : RunStagingCopy
 {
-    private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlBinaryImporter _copy;
-    private readonly Guid _runId;
-
-    private StagedHashes(NpgsqlConnection connection, NpgsqlBinaryImporter copy, Guid runId)
-    {
-        _connection = connection;
-        _copy = copy;
-        _runId = runId;
-    }
-
-    public static async Task<StagedHashes> OpenAsync(NpgsqlDataSource dataSource, Guid runId, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var copy = await connection.BeginBinaryImportAsync(
+    public static Task<StagedHashes> OpenAsync(NpgsqlDataSource dataSource, Guid runId, CancellationToken cancellationToken) =>
+        StartAsync(new StagedHashes(), dataSource, runId,
             "copy export.run_hashes (run_id, position, post_id, sha256, pdq, dihedral) from stdin (format binary)", cancellationToken);
-        return new StagedHashes(connection, copy, runId);
-    }
 
     public async Task AddAsync(int position, Guid post, string sha256, byte[]? pdq, byte[]? dihedral, CancellationToken cancellationToken)
     {
-        await _copy.StartRowAsync(cancellationToken);
-        await _copy.WriteAsync(_runId, NpgsqlDbType.Uuid, cancellationToken);
-        await _copy.WriteAsync(position, NpgsqlDbType.Integer, cancellationToken);
-        await _copy.WriteAsync(post, NpgsqlDbType.Uuid, cancellationToken);
-        await _copy.WriteAsync(Convert.FromHexString(sha256), NpgsqlDbType.Bytea, cancellationToken);
+        await StartRowAsync(cancellationToken);
+        await Copy.WriteAsync(position, NpgsqlDbType.Integer, cancellationToken);
+        await Copy.WriteAsync(post, NpgsqlDbType.Uuid, cancellationToken);
+        await Copy.WriteAsync(Convert.FromHexString(sha256), NpgsqlDbType.Bytea, cancellationToken);
         await WriteOrNullAsync(pdq);
         await WriteOrNullAsync(dihedral);
 
@@ -45,26 +29,13 @@ internal sealed class StagedHashes : IAsyncDisposable
         {
             if (value is null)
             {
-                await _copy.WriteNullAsync(cancellationToken);
+                await Copy.WriteNullAsync(cancellationToken);
             }
             else
             {
-                await _copy.WriteAsync(value, NpgsqlDbType.Bytea, cancellationToken);
+                await Copy.WriteAsync(value, NpgsqlDbType.Bytea, cancellationToken);
             }
         }
-    }
-
-    /// <summary>Ends the COPY: every hash is staged.</summary>
-    public async Task CompleteAsync(CancellationToken cancellationToken)
-    {
-        await _copy.CompleteAsync(cancellationToken);
-        await _copy.DisposeAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _copy.DisposeAsync();
-        await _connection.DisposeAsync();
     }
 
     /// <summary>The staged items at positions <paramref name="from"/>..<paramref name="to"/> - 1, streamed in order.</summary>

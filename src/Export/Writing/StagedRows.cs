@@ -81,39 +81,23 @@ internal sealed class PublishedRows : IAsyncDisposable
 /// rows are in order with gaps), its estimated size, its media file and everything else it holds as JSON, so any node can
 /// write its shard later without the snapshot. A row's shard is the planned shard of its split whose seq range holds it.
 /// </summary>
-internal sealed class StagedRows : IAsyncDisposable
+internal sealed class StagedRows : RunStagingCopy
 {
-    private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlBinaryImporter _copy;
-    private readonly Guid _runId;
-
-    private StagedRows(NpgsqlConnection connection, NpgsqlBinaryImporter copy, Guid runId)
-    {
-        _connection = connection;
-        _copy = copy;
-        _runId = runId;
-    }
-
-    public static async Task<StagedRows> OpenAsync(NpgsqlDataSource dataSource, Guid runId, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var copy = await connection.BeginBinaryImportAsync(
+    public static Task<StagedRows> OpenAsync(NpgsqlDataSource dataSource, Guid runId, CancellationToken cancellationToken) =>
+        StartAsync(new StagedRows(), dataSource, runId,
             "copy export.run_rows (run_id, row_key, post_id, split, seq, bytes, media_sha256, row_data) from stdin (format binary)", cancellationToken);
-        return new StagedRows(connection, copy, runId);
-    }
 
     /// <summary>A row without its image (<see cref="DatasetRow.ImageBytes"/> empty), read back by <see cref="RunShards.RowsAsync"/>.</summary>
     public async Task AddAsync(DatasetRow row, string split, long seq, long bytes, string mediaSha256, CancellationToken cancellationToken)
     {
-        await _copy.StartRowAsync(cancellationToken);
-        await _copy.WriteAsync(_runId, NpgsqlDbType.Uuid, cancellationToken);
-        await _copy.WriteAsync(row.RowKey, NpgsqlDbType.Text, cancellationToken);
-        await _copy.WriteAsync(row.PostId, NpgsqlDbType.Uuid, cancellationToken);
-        await _copy.WriteAsync(split, NpgsqlDbType.Text, cancellationToken);
-        await _copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
-        await _copy.WriteAsync(bytes, NpgsqlDbType.Bigint, cancellationToken);
-        await _copy.WriteAsync(mediaSha256, NpgsqlDbType.Text, cancellationToken);
-        await _copy.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(row, StagedRowJson.Default.DatasetRow), NpgsqlDbType.Bytea, cancellationToken);
+        await StartRowAsync(cancellationToken);
+        await Copy.WriteAsync(row.RowKey, NpgsqlDbType.Text, cancellationToken);
+        await Copy.WriteAsync(row.PostId, NpgsqlDbType.Uuid, cancellationToken);
+        await Copy.WriteAsync(split, NpgsqlDbType.Text, cancellationToken);
+        await Copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
+        await Copy.WriteAsync(bytes, NpgsqlDbType.Bigint, cancellationToken);
+        await Copy.WriteAsync(mediaSha256, NpgsqlDbType.Text, cancellationToken);
+        await Copy.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(row, StagedRowJson.Default.DatasetRow), NpgsqlDbType.Bytea, cancellationToken);
     }
 
     /// <summary>
@@ -155,61 +139,72 @@ internal sealed class StagedRows : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends the COPY: every row is staged.</summary>
-    public async Task CompleteAsync(CancellationToken cancellationToken)
-    {
-        await _copy.CompleteAsync(cancellationToken);
-        await _copy.DisposeAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _copy.DisposeAsync();
-        await _connection.DisposeAsync();
-    }
 }
 
 /// <summary>The revocations a run found, streamed into <c>export.run_revocations</c> by binary COPY on a connection of their own.</summary>
-internal sealed class StagedRevocations : IAsyncDisposable
+internal sealed class StagedRevocations : RunStagingCopy
 {
-    private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlBinaryImporter _copy;
-    private readonly Guid _runId;
-
-    private StagedRevocations(NpgsqlConnection connection, NpgsqlBinaryImporter copy, Guid runId)
-    {
-        _connection = connection;
-        _copy = copy;
-        _runId = runId;
-    }
-
-    public static async Task<StagedRevocations> OpenAsync(NpgsqlDataSource dataSource, Guid runId, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var copy = await connection.BeginBinaryImportAsync(
+    public static Task<StagedRevocations> OpenAsync(NpgsqlDataSource dataSource, Guid runId, CancellationToken cancellationToken) =>
+        StartAsync(new StagedRevocations(), dataSource, runId,
             "copy export.run_revocations (run_id, row_key, post_id, shard, reason) from stdin (format binary)", cancellationToken);
-        return new StagedRevocations(connection, copy, runId);
-    }
 
     public async Task AddAsync(PublishedRow row, string reason, CancellationToken cancellationToken)
     {
-        await _copy.StartRowAsync(cancellationToken);
-        await _copy.WriteAsync(_runId, NpgsqlDbType.Uuid, cancellationToken);
-        await _copy.WriteAsync(row.RowKey, NpgsqlDbType.Text, cancellationToken);
-        await _copy.WriteAsync(row.PostId, NpgsqlDbType.Uuid, cancellationToken);
-        await _copy.WriteAsync(row.Shard, NpgsqlDbType.Text, cancellationToken);
-        await _copy.WriteAsync(reason, NpgsqlDbType.Text, cancellationToken);
+        await StartRowAsync(cancellationToken);
+        await Copy.WriteAsync(row.RowKey, NpgsqlDbType.Text, cancellationToken);
+        await Copy.WriteAsync(row.PostId, NpgsqlDbType.Uuid, cancellationToken);
+        await Copy.WriteAsync(row.Shard, NpgsqlDbType.Text, cancellationToken);
+        await Copy.WriteAsync(reason, NpgsqlDbType.Text, cancellationToken);
+    }
+}
+
+/// <summary>
+/// A binary COPY into one of a run's staging tables (<c>export.run_*</c>), on a connection of its own so that it streams
+/// while the snapshot is read on another; every row starts with the run's id.
+/// </summary>
+internal abstract class RunStagingCopy : IAsyncDisposable
+{
+    private NpgsqlConnection? _connection;
+    private NpgsqlBinaryImporter? _copy;
+    private Guid _runId;
+
+    protected NpgsqlBinaryImporter Copy => _copy ?? throw new InvalidOperationException("The COPY has not started.");
+
+    protected static async Task<T> StartAsync<T>(T staging, NpgsqlDataSource dataSource, Guid runId, string copyCommand, CancellationToken cancellationToken)
+        where T : RunStagingCopy
+    {
+        staging._runId = runId;
+        staging._connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        staging._copy = await staging._connection.BeginBinaryImportAsync(copyCommand, cancellationToken);
+        return staging;
     }
 
+    /// <summary>Starts a row and writes the run's id, its first column.</summary>
+    protected async Task StartRowAsync(CancellationToken cancellationToken)
+    {
+        await Copy.StartRowAsync(cancellationToken);
+        await Copy.WriteAsync(_runId, NpgsqlDbType.Uuid, cancellationToken);
+    }
+
+    /// <summary>Ends the COPY: every row is staged.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
-        await _copy.CompleteAsync(cancellationToken);
-        await _copy.DisposeAsync();
+        await Copy.CompleteAsync(cancellationToken);
+        await Copy.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _copy.DisposeAsync();
-        await _connection.DisposeAsync();
+        if (_copy is not null)
+        {
+            await _copy.DisposeAsync();
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
     }
 }

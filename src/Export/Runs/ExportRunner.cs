@@ -956,12 +956,15 @@ public sealed class ExportRunner
         }
     }
 
+    /// <summary>What a run stages while it is planned and written, and drops when it ends, published or not.</summary>
+    private static readonly string[] StagingTables = ["run_rows", "run_hashes", "run_revocations", "run_shards"];
+
     private static async Task DropStagedRowsAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken) =>
-        await DeleteRunRowsAsync(connection, runId, ["run_rows", "run_hashes", "run_revocations", "run_shards"], cancellationToken);
+        await DeleteRunRowsAsync(connection, runId, StagingTables, cancellationToken);
 
     /// <summary>Staged rows and, for a run that is not published, the clusters it recorded.</summary>
     private static async Task DropUnpublishedAsync(NpgsqlConnection connection, Guid runId, CancellationToken cancellationToken) =>
-        await DeleteRunRowsAsync(connection, runId, ["run_rows", "run_hashes", "run_revocations", "run_shards", "run_duplicates"], cancellationToken);
+        await DeleteRunRowsAsync(connection, runId, [.. StagingTables, "run_duplicates"], cancellationToken);
 
     /// <summary>Deletes a run's rows from each of the named <c>export</c> tables, in one round trip.</summary>
     private static async Task DeleteRunRowsAsync(NpgsqlConnection connection, Guid runId, IEnumerable<string> tables, CancellationToken cancellationToken)

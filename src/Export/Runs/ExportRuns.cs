@@ -149,25 +149,14 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
     /// The snapshot time of a run the dataset published: a later run's revocations are stamped with its own, so the rows
     /// revoked after this time are those that someone holding this run must still delete.
     /// </summary>
-    public async Task<Outcome<DateTimeOffset>> PublishedSnapshotAsync(string dataset, Guid runId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            select r.status, r.snapshot_at from export.runs r join export.datasets d on d.id = r.dataset_id
-            where d.name = $1 and r.id = $2
-            """);
-        command.Parameters.Add(new() { Value = dataset });
-        command.Parameters.Add(new() { Value = runId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+    public async Task<Outcome<DateTimeOffset>> PublishedSnapshotAsync(string dataset, Guid runId, CancellationToken cancellationToken) =>
+        await FindRunAsync(dataset, runId, cancellationToken) switch
         {
-            return await RunNotFoundAsync(dataset, runId, cancellationToken);
-        }
-
-        return reader.GetString(0) == "succeeded" && !reader.IsDBNull(1)
-            ? reader.GetFieldValue<DateTimeOffset>(1)
-            : Refusal.Invalid("since", $"Run {runId} of '{dataset}' did not publish ({reader.GetString(0)}): pass a run that did, or a time.");
-    }
+            null => await RunNotFoundAsync(dataset, runId, cancellationToken),
+            { Status: ExportRunStatus.Succeeded, SnapshotAt: { } at } => at,
+            var run => Refusal.Invalid("since",
+                $"Run {runId} of '{dataset}' did not publish ({run.Status.ToString().ToLowerInvariant()}): pass a run that did, or a time."),
+        };
 
     /// <summary>
     /// Rows of the dataset revoked after <paramref name="since"/>, oldest revocation first, at most <paramref name="limit"/>

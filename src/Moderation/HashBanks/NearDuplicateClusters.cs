@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AiSocial.SafetyModels.Pdq;
 
 namespace AiSocial.Moderation.HashBanks;
@@ -114,7 +115,7 @@ public sealed class NearDuplicateClusters(int blockSize = NearDuplicateClusters.
         }
 
         var index = new PdqIndex();
-        index.AddRange([.. hashes], [.. positions]); // one build of the tables, not one per 1/32 of growth
+        index.AddRange(CollectionsMarshal.AsSpan(hashes), CollectionsMarshal.AsSpan(positions)); // one build of the tables, not one per 1/32 of growth
         return index;
     }
 

@@ -164,15 +164,15 @@ public sealed class DatasetsApiTests(DatasetsConsole console) : IClassFixture<Da
 
         var all = await engineer.GetFromJsonAsync<JsonElement>($"{Base}/revocations?since={since}");
         var first = await engineer.GetFromJsonAsync<JsonElement>($"{Base}/revocations?since={since}&limit=1");
-        var second = await engineer.GetFromJsonAsync<JsonElement>($"{Base}/revocations?since={since}&limit=1&cursor={first.GetProperty("next").GetString()}");
+        var second = await engineer.GetFromJsonAsync<JsonElement>($"{Base}/revocations?since={since}&limit=1&cursor={first.GetProperty("nextCursor").GetString()}");
         var everything = await engineer.GetFromJsonAsync<JsonElement>($"{Base}/revocations");
 
         Assert.Equal(["k2", "k3"], all.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("rowKey").GetString()));
         Assert.Equal(["creator_optout", "erasure"], all.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("reason").GetString()));
-        Assert.False(all.TryGetProperty("next", out _));
+        Assert.False(all.TryGetProperty("nextCursor", out _));
         Assert.Equal("k2", first.GetProperty("items")[0].GetProperty("rowKey").GetString());
         Assert.Equal("k3", second.GetProperty("items")[0].GetProperty("rowKey").GetString());
-        Assert.False(second.TryGetProperty("next", out _));
+        Assert.False(second.TryGetProperty("nextCursor", out _));
         Assert.Equal(3, everything.GetProperty("items").GetArrayLength());
         await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{Base}/revocations?since=yesterday"), HttpStatusCode.BadRequest, "validation-failed");
         await ConsolePagesTests.AssertProblemAsync(await engineer.GetAsync($"{Base}/revocations?cursor=bm9wZQ"), HttpStatusCode.BadRequest, "invalid-cursor");

@@ -34,7 +34,7 @@ public sealed record RunStartedResponse(Guid RunId);
 /// <summary>A page of a run's duplicate clusters, in api.md's list shape ({items, nextCursor}) with the run's totals.</summary>
 public sealed record DuplicatesResponse(IReadOnlyList<DuplicateCluster> Items, long Clusters, long Duplicates, string? NextCursor);
 
-public sealed record RevocationsResponse(IReadOnlyList<Revocation> Items, string? Next);
+public sealed record RevocationsResponse(IReadOnlyList<Revocation> Items, string? NextCursor);
 
 /// <summary>
 /// Datasets for ML engineers on the console host (<c>/api/v1/datasets</c>): specs, runs with their progress and

@@ -170,7 +170,7 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
         {
             if (ParseCursor(cursor) is not { } position)
             {
-                return new Refusal(IngestProblems.InvalidCursor, "Pass the `next` of the previous page unchanged.");
+                return new Refusal(IngestProblems.InvalidCursor, "Pass the `nextCursor` of the previous page unchanged.");
             }
 
             after = position;
@@ -252,7 +252,7 @@ public sealed class ExportRuns(NpgsqlDataSource dataSource)
         var after = Guid.Empty;
         if (cursor is not null && !Guid.TryParseExact(cursor, "N", out after))
         {
-            return new Refusal(IngestProblems.InvalidCursor, "Pass the `next` of the previous page unchanged.");
+            return new Refusal(IngestProblems.InvalidCursor, "Pass the `nextCursor` of the previous page unchanged.");
         }
 
         await using (var exists = dataSource.CreateCommand(
